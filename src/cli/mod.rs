@@ -1,0 +1,127 @@
+//! The headless front end: `attune <command>`. Each command parses its flags, calls the same
+//! core functions as the app, and prints for people (or one JSON object with `--json`).
+//! Errors reach `main` as values and are printed as one sentence.
+
+mod commands;
+mod train_cmd;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "attune", version, about = "Fine-tune, explain and export text classifiers on your own machine.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the models in the local model cache and in added folders.
+    Models(ModelsArgs),
+    /// Fine-tune a model on a labeled CSV/TSV file.
+    Train(train_cmd::TrainArgs),
+    /// Measure a fine-tuned model on labeled data.
+    Eval(EvalArgs),
+    /// Classify texts with a fine-tuned model.
+    Predict(PredictArgs),
+    /// Measure training and inference speed.
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ModelsArgs {
+    /// Print one JSON list instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Add a folder to search for models (a model folder or a folder of them), then list.
+    #[arg(long, value_name = "DIR")]
+    pub add: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DataColumns {
+    /// Column holding the text (detected when omitted).
+    #[arg(long, value_name = "NAME")]
+    pub text_column: Option<String>,
+    /// Column holding the label (detected when omitted).
+    #[arg(long, value_name = "NAME")]
+    pub label_column: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// A run folder (or any fine-tuned classifier folder or hub id).
+    #[arg(long)]
+    pub model: String,
+    /// Labeled CSV/TSV file with a header.
+    #[arg(long)]
+    pub data: PathBuf,
+    #[command(flatten)]
+    pub columns: DataColumns,
+    /// Evaluate only the first N rows.
+    #[arg(long, value_name = "N")]
+    pub max_rows: Option<usize>,
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 256)]
+    pub max_len: usize,
+    /// cpu, cuda:N or metal.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Print one JSON object (accuracy, macro_f1, labels, per_class, confusion, …).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// A run folder (or any fine-tuned classifier folder or hub id).
+    #[arg(long)]
+    pub model: String,
+    /// Texts to classify; with none, one text per line is read from standard input.
+    pub texts: Vec<String>,
+    #[arg(long, default_value_t = 256)]
+    pub max_len: usize,
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Print one JSON object per text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// A model folder or hub id; without it, random weights of --shape.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Shape of the random model when no --model is given: minilm or bert-base.
+    #[arg(long, default_value = "minilm")]
+    pub shape: String,
+    #[arg(long, default_value_t = 16)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 32)]
+    pub infer_batch_size: usize,
+    #[arg(long, default_value_t = 64)]
+    pub max_len: usize,
+    #[arg(long, default_value_t = 2)]
+    pub warmup: usize,
+    #[arg(long, default_value_t = 5)]
+    pub reps: usize,
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs one headless command.
+pub fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Models(a) => commands::models(a),
+        Command::Train(a) => train_cmd::train(a),
+        Command::Eval(a) => commands::eval(a),
+        Command::Predict(a) => commands::predict(a),
+        Command::Bench(a) => commands::bench(a),
+    }
+}

@@ -1,0 +1,167 @@
+//! `attune train`: reads the data, resolves the model, runs the core training loop, and shows
+//! its events as a live progress bar (step, loss, examples/s, ETA) and evaluation lines.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::DataColumns;
+use crate::data::{read_labeled, ReadOptions};
+use crate::jobs::CancelToken;
+use crate::model::{resolve_model, Freeze};
+use crate::train::{train as run_training, TrainConfig, TrainEvent, TrainJob};
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Base model: a hub id in the local cache (e.g. sentence-transformers/all-MiniLM-L6-v2) or a folder.
+    #[arg(long)]
+    pub model: String,
+    /// Labeled training data: CSV/TSV with a header.
+    #[arg(long)]
+    pub train: PathBuf,
+    /// Labeled validation data; picks the best checkpoint.
+    #[arg(long)]
+    pub valid: Option<PathBuf>,
+    #[command(flatten)]
+    pub columns: DataColumns,
+    /// Use only the first N training rows.
+    #[arg(long, value_name = "N")]
+    pub max_train_rows: Option<usize>,
+    /// Output run folder (Hugging Face-compatible model + run.json).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 3)]
+    pub epochs: u32,
+    #[arg(long, default_value_t = 16)]
+    pub batch_size: usize,
+    #[arg(long = "lr", default_value_t = 5e-5)]
+    pub learning_rate: f64,
+    #[arg(long, default_value_t = 0.01)]
+    pub weight_decay: f64,
+    /// Share of steps for learning-rate warm-up.
+    #[arg(long, default_value_t = 0.06)]
+    pub warmup_ratio: f64,
+    /// Longest input in tokens.
+    #[arg(long, default_value_t = 128)]
+    pub max_len: usize,
+    /// Clip the global gradient norm to this value (0: off).
+    #[arg(long, default_value_t = 1.0)]
+    pub grad_clip: f64,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Weight the loss by inverse class frequency.
+    #[arg(long)]
+    pub class_weights: bool,
+    /// Keep the embeddings fixed.
+    #[arg(long)]
+    pub freeze_embeddings: bool,
+    /// Keep the lowest N encoder layers fixed.
+    #[arg(long, default_value_t = 0)]
+    pub freeze_layers: usize,
+    /// Stop after N evaluations without improvement.
+    #[arg(long, value_name = "N")]
+    pub early_stopping: Option<u32>,
+    /// Evaluations on the validation data per epoch.
+    #[arg(long, default_value_t = 1)]
+    pub evals_per_epoch: u32,
+    /// Validation metric for the best checkpoint: accuracy or macro_f1.
+    #[arg(long, default_value = "accuracy")]
+    pub metric: String,
+    /// cpu, cuda:N or metal.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+}
+
+impl TrainArgs {
+    fn config(&self) -> TrainConfig {
+        TrainConfig {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            learning_rate: self.learning_rate,
+            weight_decay: self.weight_decay,
+            warmup_ratio: self.warmup_ratio,
+            max_len: self.max_len,
+            grad_clip: (self.grad_clip > 0.0).then_some(self.grad_clip),
+            seed: self.seed,
+            class_weights: self.class_weights,
+            freeze: Freeze { embeddings: self.freeze_embeddings, lowest_layers: self.freeze_layers },
+            early_stopping_patience: self.early_stopping,
+            evals_per_epoch: self.evals_per_epoch,
+            metric: self.metric.clone(),
+            device: self.device.clone(),
+        }
+    }
+}
+
+pub fn train(args: TrainArgs) -> anyhow::Result<()> {
+    let columns = ReadOptions {
+        text_column: args.columns.text_column.clone(),
+        label_column: args.columns.label_column.clone(),
+        max_rows: args.max_train_rows,
+    };
+    let train_data = read_labeled(&args.train, &columns)?;
+    let valid = match &args.valid {
+        Some(path) => Some(read_labeled(path, &ReadOptions { max_rows: None, ..columns.clone() })?),
+        None => None,
+    };
+    let model_dir = resolve_model(&args.model)?;
+    let job = TrainJob {
+        base_model: args.model.clone(),
+        model_dir,
+        train: train_data,
+        valid,
+        out_dir: args.out.clone(),
+        config: args.config(),
+    };
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {msg}  ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let interactive = !bar.is_hidden();
+    let mut total = 0u64;
+    let mut on_event = |event: TrainEvent| match event {
+        TrainEvent::Started { total_steps, train_examples, valid_examples, labels, new_weights } => {
+            total = total_steps;
+            bar.set_length(total_steps);
+            bar.println(format!(
+                "training on {train_examples} examples ({valid_examples} for validation), labels: {}; {total_steps} steps",
+                labels.join(", ")
+            ));
+            if !new_weights.is_empty() {
+                bar.println(format!("new classifier weights: {}", new_weights.join(", ")));
+            }
+        }
+        TrainEvent::Step { step, epoch, loss, examples_per_s, elapsed_secs, .. } => {
+            bar.set_position(step);
+            bar.set_message(format!("epoch {epoch}  loss {loss:.4}  {examples_per_s:.1} examples/s"));
+            if !interactive && (step % 50 == 0 || step == total) {
+                let eta = (total - step) as f64 * elapsed_secs / step.max(1) as f64;
+                eprintln!("step {step}/{total}  epoch {epoch}  loss {loss:.4}  {examples_per_s:.1} examples/s  ETA {eta:.0}s");
+            }
+        }
+        TrainEvent::Eval { record, improved } => {
+            let metrics = match (record.accuracy, record.macro_f1) {
+                (Some(a), Some(f)) => format!("validation accuracy {a:.4}  macro F1 {f:.4}"),
+                _ => "no validation data".to_string(),
+            };
+            let mark = if improved { "  (best so far, saved)" } else { "" };
+            bar.println(format!("epoch {} step {}: train loss {:.4}  {metrics}{mark}", record.epoch, record.step, record.train_loss));
+        }
+        TrainEvent::Checkpoint { .. } => {}
+        TrainEvent::Finished(_) => bar.finish_and_clear(),
+    };
+    let summary = run_training(&job, &mut on_event, &CancelToken::new())?;
+    println!(
+        "done: {} steps in {:.0}s ({:.1} examples/s); the best model is in {}",
+        summary.steps,
+        summary.wall_secs,
+        summary.train_examples_per_s,
+        summary.out_dir.display()
+    );
+    if let Some(best) = summary.best.and_then(|b| b.accuracy.map(|a| (b.epoch, a))) {
+        println!("best validation accuracy {:.4} (epoch {})", best.1, best.0);
+    }
+    Ok(())
+}

@@ -1,0 +1,215 @@
+//! A sequence classifier: our encoder, a head, its tokenizer and label names, loaded from a model
+//! folder (a base model or a run folder) and saved as a Hugging Face-compatible folder.
+
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor, D};
+
+use super::encoder::Encoder;
+use super::heads::Head;
+use super::layers::{softmax_last_dim, DropoutRng};
+use super::params::{Freeze, ParamBuilder, ParamStore};
+use super::tokenizer::{EncodedBatch, TextTokenizer, TokenizedText};
+use super::weights::Checkpoint;
+use super::{ModelConfig, ModelError};
+
+/// How to load a model.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// The labels to classify into. None: use the checkpoint's own (it must be a classifier).
+    pub labels: Option<Vec<String>>,
+    pub device: Device,
+    /// Seeds the initialisation of new head weights.
+    pub seed: u64,
+    pub freeze: Freeze,
+    /// Longest input in tokens; longer texts are truncated.
+    pub max_len: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self { labels: None, device: Device::Cpu, seed: 42, freeze: Freeze::default(), max_len: 128 }
+    }
+}
+
+/// Logits (batch, classes) and, when asked for, attention per layer (batch, heads, seq, seq).
+pub struct ClassifierOutput {
+    pub logits: Tensor,
+    pub attentions: Vec<Tensor>,
+}
+
+pub struct SequenceClassifier {
+    pub config: ModelConfig,
+    pub labels: Vec<String>,
+    pub tokenizer: TextTokenizer,
+    pub params: ParamStore,
+    pub device: Device,
+    /// The parameters that were not in the checkpoint and were initialised.
+    pub initialised: Vec<String>,
+    encoder: Encoder,
+    head: Head,
+    source_dir: Option<PathBuf>,
+}
+
+impl SequenceClassifier {
+    /// Loads a model folder: `config.json`, weights and tokenizer.
+    pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Self, ModelError> {
+        let config = ModelConfig::load(dir)?;
+        let tokenizer = TextTokenizer::load(dir, config.family, config.pad_token_id, opts.max_len)?;
+        let checkpoint = Checkpoint::load(dir, config.family, &opts.device)?;
+        let (labels, reuse_head) = match (&opts.labels, &config.labels) {
+            (Some(wanted), Some(had)) => (wanted.clone(), wanted == had),
+            (Some(wanted), None) => (wanted.clone(), false),
+            (None, Some(had)) => (had.clone(), true),
+            (None, None) => return Err(ModelError::NotAClassifier { dir: dir.to_path_buf() }),
+        };
+        let mut model = Self::build(config, tokenizer, checkpoint, labels, reuse_head, opts)?;
+        model.source_dir = Some(dir.to_path_buf());
+        Ok(model)
+    }
+
+    /// Builds a model from parts; with an empty checkpoint every weight is random.
+    pub fn build(
+        config: ModelConfig,
+        tokenizer: TextTokenizer,
+        checkpoint: Checkpoint,
+        labels: Vec<String>,
+        reuse_head: bool,
+        opts: &LoadOptions,
+    ) -> Result<Self, ModelError> {
+        let mut builder = ParamBuilder::new(checkpoint, &opts.device, opts.seed, opts.freeze);
+        let encoder = Encoder::build(&config, &mut builder)?;
+        let head = Head::build(&config, labels.len(), reuse_head, &mut builder)?;
+        let (params, initialised) = builder.finish();
+        Ok(Self {
+            config,
+            labels,
+            tokenizer,
+            params,
+            device: opts.device.clone(),
+            initialised,
+            encoder,
+            head,
+            source_dir: None,
+        })
+    }
+
+    pub fn encoder(&self) -> &Encoder {
+        &self.encoder
+    }
+
+    /// Logits for a batch. Dropout is on when `rng` is given (training), off otherwise.
+    pub fn forward(
+        &self,
+        batch: &EncodedBatch,
+        mut rng: Option<&mut DropoutRng>,
+        capture_attention: bool,
+    ) -> candle_core::Result<ClassifierOutput> {
+        let out = self.encoder.forward(batch, rng.as_deref_mut(), capture_attention)?;
+        let logits = self.head.forward(&out.hidden, rng)?;
+        Ok(ClassifierOutput { logits, attentions: out.attentions })
+    }
+
+    /// Logits from given word embeddings (batch, seq, embedding) instead of token ids.
+    pub fn forward_from_word_embeddings(&self, words: &Tensor, batch: &EncodedBatch) -> candle_core::Result<Tensor> {
+        let out = self.encoder.forward_from_word_embeddings(words, batch, None, false)?;
+        self.head.forward(&out.hidden, None)
+    }
+
+    /// Class probabilities for tokenized texts, in their order, computed in length-sorted batches.
+    pub fn predict_tokenized(&self, texts: &[TokenizedText], batch_size: usize) -> Result<Vec<Vec<f32>>, ModelError> {
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| texts[i].ids.len());
+        let mut out = vec![Vec::new(); texts.len()];
+        for chunk in order.chunks(batch_size.max(1)) {
+            let rows: Vec<&TokenizedText> = chunk.iter().map(|&i| &texts[i]).collect();
+            let batch = self.tokenizer.batch(&rows, &self.device)?;
+            let logits = self.forward(&batch, None, false)?.logits;
+            let probs = softmax_last_dim(&logits)?.to_dtype(DType::F32)?.to_vec2::<f32>()?;
+            for (&i, p) in chunk.iter().zip(probs) {
+                out[i] = p;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Class probabilities for raw texts.
+    pub fn predict(&self, texts: &[&str], batch_size: usize) -> Result<Vec<Vec<f32>>, ModelError> {
+        let tokenized = self.tokenizer.tokenize(texts)?;
+        self.predict_tokenized(&tokenized, batch_size)
+    }
+
+    /// Writes a Hugging Face-compatible folder: config.json (with architectures, id2label,
+    /// label2id), model.safetensors under transformers' names, and the tokenizer files.
+    pub fn save(&self, dir: &Path) -> Result<(), ModelError> {
+        let write_err = |path: &Path, e: std::io::Error| ModelError::Write { path: path.to_path_buf(), reason: e.to_string() };
+        std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
+        let config = serde_json::to_string_pretty(&self.config.classifier_json(&self.labels))
+            .map_err(|e| ModelError::Write { path: dir.join("config.json"), reason: e.to_string() })?;
+        write_atomic(&dir.join("config.json"), config.as_bytes()).map_err(|e| write_err(&dir.join("config.json"), e))?;
+        self.params.save(&dir.join("model.safetensors"))?;
+        self.save_tokenizer(dir)
+    }
+
+    fn save_tokenizer(&self, dir: &Path) -> Result<(), ModelError> {
+        const FILES: [&str; 4] = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"];
+        let mut wrote_json = false;
+        if let Some(src) = &self.source_dir {
+            for file in FILES {
+                let from = src.join(file);
+                if from.is_file() && src != dir {
+                    std::fs::copy(&from, dir.join(file))
+                        .map_err(|e| ModelError::Write { path: dir.join(file), reason: e.to_string() })?;
+                }
+                wrote_json |= file == "tokenizer.json" && from.is_file();
+            }
+        }
+        if !wrote_json {
+            let mut plain = self.tokenizer.inner().clone();
+            let _ = plain.with_truncation(None);
+            let path = dir.join("tokenizer.json");
+            plain.save(&path, false).map_err(|e| ModelError::Write { path: path.clone(), reason: e.to_string() })?;
+        }
+        Ok(())
+    }
+}
+
+/// Index of the largest value of each row of probabilities.
+pub fn argmax_rows(probs: &[Vec<f32>]) -> Vec<usize> {
+    probs
+        .iter()
+        .map(|p| p.iter().enumerate().fold(0, |best, (i, &v)| if v > p[best] { i } else { best }))
+        .collect()
+}
+
+/// Cross-entropy of logits (batch, classes) against class indices, optionally weighted per class
+/// (weights are normalised as PyTorch does: by the sum of the weights of the batch's targets).
+pub fn cross_entropy(logits: &Tensor, targets: &Tensor, class_weights: Option<&Tensor>) -> candle_core::Result<Tensor> {
+    let log_probs = log_softmax(logits)?;
+    let picked = log_probs.gather(&targets.unsqueeze(1)?, 1)?.squeeze(1)?;
+    match class_weights {
+        None => picked.mean_all()?.neg(),
+        Some(w) => {
+            let wt = w.index_select(targets, 0)?;
+            let total = wt.sum_all()?;
+            (picked * &wt)?.sum_all()?.neg()?.div(&total)
+        }
+    }
+}
+
+fn log_softmax(x: &Tensor) -> candle_core::Result<Tensor> {
+    let max = x.max_keepdim(D::Minus1)?.detach();
+    let shifted = x.broadcast_sub(&max)?;
+    let lse = shifted.exp()?.sum_keepdim(D::Minus1)?.log()?;
+    shifted.broadcast_sub(&lse)
+}
+
+/// Writes a file by writing a temporary sibling, syncing it, and renaming it into place.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("partial");
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)
+}

@@ -1,0 +1,197 @@
+//! The BERT-family encoder: embeddings, then N layers of self-attention and feed-forward blocks.
+//! It returns the last hidden states and, on request, every layer's attention probabilities; it
+//! can start from word embeddings the caller supplies (integrated gradients needs that).
+
+use candle_core::Tensor;
+
+use super::layers::{activate, attention_bias, dropout, softmax_last_dim, DropoutRng, LayerNorm, Linear};
+use super::params::{Init, ParamBuilder};
+use super::tokenizer::EncodedBatch;
+use super::weights::LayerNames;
+use super::{Activation, Family, ModelConfig, ModelError};
+
+struct Embeddings {
+    word: Tensor,
+    position: Tensor,
+    token_type: Option<Tensor>,
+    norm: LayerNorm,
+    /// ELECTRA projects small embeddings up to the hidden size.
+    project: Option<Linear>,
+    dropout: f64,
+}
+
+struct Attention {
+    query: Linear,
+    key: Linear,
+    value: Linear,
+    output: Linear,
+    norm: LayerNorm,
+    heads: usize,
+    head_dim: usize,
+    dropout: f64,
+    hidden_dropout: f64,
+}
+
+struct FeedForward {
+    intermediate: Linear,
+    output: Linear,
+    norm: LayerNorm,
+    activation: Activation,
+    dropout: f64,
+}
+
+struct EncoderLayer {
+    attention: Attention,
+    feed_forward: FeedForward,
+}
+
+pub struct Encoder {
+    embeddings: Embeddings,
+    layers: Vec<EncoderLayer>,
+}
+
+/// What a forward pass produced.
+pub struct EncoderOutput {
+    /// (batch, seq, hidden)
+    pub hidden: Tensor,
+    /// Per layer, (batch, heads, seq, seq) attention probabilities, when asked for.
+    pub attentions: Vec<Tensor>,
+}
+
+impl Encoder {
+    pub fn build(cfg: &ModelConfig, b: &mut ParamBuilder) -> Result<Self, ModelError> {
+        let p = cfg.family.prefix();
+        let std = cfg.initializer_range;
+        let (e, h) = (cfg.embedding_size, cfg.hidden_size);
+        let token_type = if cfg.type_vocab_size > 0 {
+            Some(b.take(&format!("{p}.embeddings.token_type_embeddings.weight"), &[cfg.type_vocab_size, e], Init::Normal(std))?)
+        } else {
+            None
+        };
+        let project = if cfg.family == Family::Electra && e != h {
+            Some(b.linear(&format!("{p}.embeddings_project"), e, h, std)?)
+        } else {
+            None
+        };
+        let embeddings = Embeddings {
+            word: b.take(&format!("{p}.embeddings.word_embeddings.weight"), &[cfg.vocab_size, e], Init::Normal(std))?,
+            position: b.take(&format!("{p}.embeddings.position_embeddings.weight"), &[cfg.max_positions, e], Init::Normal(std))?,
+            token_type,
+            norm: b.layer_norm(&format!("{p}.embeddings.LayerNorm"), e, cfg.layer_norm_eps)?,
+            project,
+            dropout: cfg.hidden_dropout,
+        };
+        let mut layers = Vec::with_capacity(cfg.num_layers);
+        for i in 0..cfg.num_layers {
+            let n = LayerNames::new(cfg.family, i);
+            let attention = Attention {
+                query: b.linear(&n.query, h, h, std)?,
+                key: b.linear(&n.key, h, h, std)?,
+                value: b.linear(&n.value, h, h, std)?,
+                output: b.linear(&n.attention_out, h, h, std)?,
+                norm: b.layer_norm(&n.attention_norm, h, cfg.layer_norm_eps)?,
+                heads: cfg.num_heads,
+                head_dim: cfg.head_dim(),
+                dropout: cfg.attention_dropout,
+                hidden_dropout: cfg.hidden_dropout,
+            };
+            let feed_forward = FeedForward {
+                intermediate: b.linear(&n.intermediate, h, cfg.intermediate_size, std)?,
+                output: b.linear(&n.output, cfg.intermediate_size, h, std)?,
+                norm: b.layer_norm(&n.output_norm, h, cfg.layer_norm_eps)?,
+                activation: cfg.activation,
+                dropout: cfg.hidden_dropout,
+            };
+            layers.push(EncoderLayer { attention, feed_forward });
+        }
+        Ok(Self { embeddings, layers })
+    }
+
+    /// The word-embedding rows of a batch's token ids: (batch, seq, embedding).
+    pub fn word_embeddings(&self, batch: &EncodedBatch) -> candle_core::Result<Tensor> {
+        let (rows, seq) = batch.input_ids.dims2()?;
+        let flat = batch.input_ids.flatten_all()?;
+        let e = self.embeddings.word.dim(1)?;
+        self.embeddings.word.index_select(&flat, 0)?.reshape((rows, seq, e))
+    }
+
+    /// Runs the encoder on token ids.
+    pub fn forward(
+        &self,
+        batch: &EncodedBatch,
+        rng: Option<&mut DropoutRng>,
+        capture_attention: bool,
+    ) -> candle_core::Result<EncoderOutput> {
+        let words = self.word_embeddings(batch)?;
+        self.forward_from_word_embeddings(&words, batch, rng, capture_attention)
+    }
+
+    /// Runs the encoder on given word embeddings (position and token-type embeddings are added here).
+    pub fn forward_from_word_embeddings(
+        &self,
+        words: &Tensor,
+        batch: &EncodedBatch,
+        mut rng: Option<&mut DropoutRng>,
+        capture_attention: bool,
+    ) -> candle_core::Result<EncoderOutput> {
+        let emb = &self.embeddings;
+        let (rows, seq) = batch.position_ids.dims2()?;
+        let e = emb.word.dim(1)?;
+        let positions = emb.position.index_select(&batch.position_ids.flatten_all()?, 0)?.reshape((rows, seq, e))?;
+        let mut x = words.broadcast_add(&positions)?;
+        if let Some(types) = &emb.token_type {
+            let t = types.index_select(&batch.token_type_ids.flatten_all()?, 0)?.reshape((rows, seq, e))?;
+            x = x.add(&t)?;
+        }
+        x = emb.norm.forward(&x)?;
+        x = dropout(&x, emb.dropout, &mut rng)?;
+        if let Some(project) = &emb.project {
+            x = project.forward(&x)?;
+        }
+        let bias = attention_bias(&batch.attention_mask)?;
+        let mut attentions = Vec::new();
+        for layer in &self.layers {
+            let (attended, probs) = layer.attention.forward(&x, &bias, &mut rng)?;
+            if capture_attention {
+                attentions.push(probs);
+            }
+            x = layer.feed_forward.forward(&attended, &mut rng)?;
+        }
+        Ok(EncoderOutput { hidden: x, attentions })
+    }
+}
+
+impl Attention {
+    /// Returns the block's output and its attention probabilities (batch, heads, seq, seq).
+    fn forward(
+        &self,
+        x: &Tensor,
+        bias: &Tensor,
+        rng: &mut Option<&mut DropoutRng>,
+    ) -> candle_core::Result<(Tensor, Tensor)> {
+        let (batch, seq, hidden) = x.dims3()?;
+        let split = |t: Tensor| -> candle_core::Result<Tensor> {
+            t.reshape((batch, seq, self.heads, self.head_dim))?.transpose(1, 2)?.contiguous()
+        };
+        let q = split(self.query.forward(x)?)?;
+        let k = split(self.key.forward(x)?)?;
+        let v = split(self.value.forward(x)?)?;
+        let scale = 1.0 / (self.head_dim as f64).sqrt();
+        let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(bias)?;
+        let probs = softmax_last_dim(&scores)?;
+        let dropped = dropout(&probs, self.dropout, rng)?;
+        let context = dropped.matmul(&v)?.transpose(1, 2)?.reshape((batch, seq, hidden))?;
+        let out = self.output.forward(&context)?;
+        let out = dropout(&out, self.hidden_dropout, rng)?;
+        Ok((self.norm.forward(&out.add(x)?)?, probs))
+    }
+}
+
+impl FeedForward {
+    fn forward(&self, x: &Tensor, rng: &mut Option<&mut DropoutRng>) -> candle_core::Result<Tensor> {
+        let h = activate(&self.intermediate.forward(x)?, self.activation)?;
+        let out = self.output.forward(&h)?;
+        let out = dropout(&out, self.dropout, rng)?;
+        self.norm.forward(&out.add(x)?)
+    }
+}

@@ -1,0 +1,36 @@
+//! Models: finding checkpoints in the local cache, reading `config.json`, tokenizing, and our own
+//! trainable BERT-family encoder with its classification heads.
+//!
+//! The encoder is written from differentiable candle ops (not `candle_transformers`), so that
+//! training reaches every weight, dropout is real, attention probabilities can be captured per
+//! layer and head, and the forward pass can start from input embeddings.
+
+mod cache;
+mod classifier;
+mod config;
+mod device;
+#[cfg(feature = "download")]
+mod download;
+mod encoder;
+mod error;
+mod heads;
+mod layers;
+mod params;
+pub mod synthetic;
+mod tokenizer;
+mod weights;
+
+pub use cache::{cached_snapshot, describe, hub_cache_dir, list_models, resolve_model, CachedModel};
+pub use classifier::{argmax_rows, cross_entropy, write_atomic, ClassifierOutput, LoadOptions, SequenceClassifier};
+pub use config::{Activation, Family, ModelConfig};
+pub use device::{available_devices, parse_device};
+pub use encoder::{Encoder, EncoderOutput};
+pub use error::ModelError;
+pub use layers::DropoutRng;
+pub use params::{Freeze, ParamStore};
+pub use tokenizer::{EncodedBatch, TextTokenizer, TokenizedText};
+
+/// Whether weight decay applies to the parameter of this name (not to biases and LayerNorm).
+pub fn params_decay(name: &str) -> bool {
+    params::Param::decays(name)
+}

@@ -1,0 +1,168 @@
+//! The speed benchmark behind `attune bench`: training and inference examples per second at a
+//! fixed batch shape, with warm-up, several repetitions and medians, and a split of the training
+//! step into forward, backward and optimizer time. `scripts/reference/bench_pytorch.py` runs the
+//! same job in PyTorch so that both can be compared on one machine.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use candle_core::Tensor;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+
+use super::{AdamW, TrainError};
+use crate::model::synthetic::{random_classifier, shape_config};
+use crate::model::{cross_entropy, parse_device, DropoutRng, LoadOptions, SequenceClassifier, TokenizedText};
+
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    /// A model folder; None uses random weights of `shape`.
+    pub model_dir: Option<PathBuf>,
+    /// "minilm" or "bert-base", used when there is no model folder.
+    pub shape: String,
+    pub batch_size: usize,
+    pub infer_batch_size: usize,
+    pub max_len: usize,
+    pub warmup: usize,
+    pub reps: usize,
+    pub device: String,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        Self {
+            model_dir: None,
+            shape: "minilm".into(),
+            batch_size: 16,
+            infer_batch_size: 32,
+            max_len: 64,
+            warmup: 2,
+            reps: 5,
+            device: "cpu".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchReport {
+    pub model: String,
+    pub device: String,
+    pub threads: usize,
+    pub batch_size: usize,
+    pub infer_batch_size: usize,
+    pub max_len: usize,
+    pub reps: usize,
+    pub parameters: usize,
+    pub train_step_ms: f64,
+    pub forward_ms: f64,
+    pub backward_ms: f64,
+    pub optimizer_ms: f64,
+    pub train_examples_per_s: f64,
+    pub infer_batch_ms: f64,
+    pub infer_examples_per_s: f64,
+    /// Useful floating-point work per second (matrix products only), training and inference.
+    pub train_gflop_per_s: f64,
+    pub infer_gflop_per_s: f64,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n == 0 {
+        return 0.0;
+    }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn random_rows(rows: usize, len: usize, vocab: usize, rng: &mut StdRng) -> Vec<TokenizedText> {
+    (0..rows)
+        .map(|_| TokenizedText { ids: (0..len).map(|_| rng.random_range(1000..vocab as u32)).collect(), type_ids: vec![0; len] })
+        .collect()
+}
+
+/// Forward FLOPs of one example of `len` tokens through the encoder's matrix products.
+fn forward_flops(model: &SequenceClassifier, len: usize) -> f64 {
+    let c = &model.config;
+    let (h, i, l, s) = (c.hidden_size as f64, c.intermediate_size as f64, c.num_layers as f64, len as f64);
+    l * (2.0 * s * (4.0 * h * h + 2.0 * h * i) + 4.0 * s * s * h)
+}
+
+/// Measures training and inference speed. `progress` receives one line per phase.
+pub fn run_bench(opts: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Result<BenchReport, TrainError> {
+    let device = parse_device(&opts.device)?;
+    let load = LoadOptions { labels: Some(vec!["0".into(), "1".into()]), device: device.clone(), max_len: opts.max_len, ..LoadOptions::default() };
+    let (model, name) = match &opts.model_dir {
+        Some(dir) => (SequenceClassifier::load(dir, &load)?, dir.display().to_string()),
+        None => {
+            let cfg = shape_config(&opts.shape)
+                .ok_or_else(|| TrainError::Settings(format!("unknown shape \"{}\"; use minilm or bert-base", opts.shape)))?;
+            (random_classifier(&cfg, &[], vec!["0".into(), "1".into()], &load)?, format!("random {}", opts.shape))
+        }
+    };
+    let mut rng = StdRng::seed_from_u64(7);
+    let vocab = model.config.vocab_size;
+    let train_rows = random_rows(opts.batch_size, opts.max_len, vocab, &mut rng);
+    let infer_rows = random_rows(opts.infer_batch_size, opts.max_len, vocab, &mut rng);
+    let targets: Vec<u32> = (0..opts.batch_size).map(|i| (i % 2) as u32).collect();
+    let targets = Tensor::new(targets, &device)?;
+    let mut optimizer = AdamW::new(&model.params, 0.01);
+    let mut dropout = DropoutRng::new(1);
+    let (mut fwd, mut bwd, mut opt, mut total) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    progress("training steps");
+    for rep in 0..opts.warmup + opts.reps {
+        let t0 = Instant::now();
+        let rows: Vec<&TokenizedText> = train_rows.iter().collect();
+        let batch = model.tokenizer.batch(&rows, &device)?;
+        let logits = model.forward(&batch, Some(&mut dropout), false)?.logits;
+        let loss = cross_entropy(&logits, &targets, None)?;
+        loss.to_scalar::<f32>()?;
+        let t1 = Instant::now();
+        let grads = loss.backward()?;
+        device.synchronize()?;
+        let t2 = Instant::now();
+        optimizer.step(&grads, 2e-5, Some(1.0))?;
+        let t3 = Instant::now();
+        if rep >= opts.warmup {
+            fwd.push((t1 - t0).as_secs_f64() * 1e3);
+            bwd.push((t2 - t1).as_secs_f64() * 1e3);
+            opt.push((t3 - t2).as_secs_f64() * 1e3);
+            total.push((t3 - t0).as_secs_f64() * 1e3);
+        }
+    }
+    progress("inference batches");
+    let mut infer = Vec::new();
+    for rep in 0..opts.warmup + opts.reps {
+        let t0 = Instant::now();
+        model.predict_tokenized(&infer_rows, opts.infer_batch_size)?;
+        if rep >= opts.warmup {
+            infer.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    let train_step_ms = median(total);
+    let infer_batch_ms = median(infer);
+    let flops = forward_flops(&model, opts.max_len);
+    Ok(BenchReport {
+        model: name,
+        device: opts.device.clone(),
+        threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        batch_size: opts.batch_size,
+        infer_batch_size: opts.infer_batch_size,
+        max_len: opts.max_len,
+        reps: opts.reps,
+        parameters: model.params.parameter_count(),
+        train_step_ms,
+        forward_ms: median(fwd),
+        backward_ms: median(bwd),
+        optimizer_ms: median(opt),
+        train_examples_per_s: opts.batch_size as f64 / (train_step_ms / 1e3),
+        infer_batch_ms,
+        infer_examples_per_s: opts.infer_batch_size as f64 / (infer_batch_ms / 1e3),
+        train_gflop_per_s: 3.0 * flops * opts.batch_size as f64 / (train_step_ms / 1e3) / 1e9,
+        infer_gflop_per_s: flops * opts.infer_batch_size as f64 / (infer_batch_ms / 1e3) / 1e9,
+    })
+}

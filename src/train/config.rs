@@ -1,0 +1,86 @@
+//! The settings of a training run, with defaults that fine-tune a small encoder well in one or
+//! a few epochs, and the checks that turn bad settings into a sentence before any work starts.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Freeze;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct TrainConfig {
+    pub epochs: u32,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    pub weight_decay: f64,
+    /// Share of all steps spent warming the learning rate up from zero.
+    pub warmup_ratio: f64,
+    /// Longest input in tokens; longer texts are truncated.
+    pub max_len: usize,
+    /// Global gradient-norm clipping (None: off).
+    pub grad_clip: Option<f64>,
+    pub seed: u64,
+    /// Weight the loss by inverse class frequency (for imbalanced labels).
+    pub class_weights: bool,
+    pub freeze: Freeze,
+    /// Stop after this many evaluations without improvement (None: never stop early).
+    pub early_stopping_patience: Option<u32>,
+    /// Evaluations on the validation data per epoch.
+    pub evals_per_epoch: u32,
+    /// Validation metric that picks the best checkpoint: "accuracy" or "macro_f1".
+    pub metric: String,
+    /// "cpu", "cuda:N" or "metal".
+    pub device: String,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            epochs: 3,
+            batch_size: 16,
+            learning_rate: 5e-5,
+            weight_decay: 0.01,
+            warmup_ratio: 0.06,
+            max_len: 128,
+            grad_clip: Some(1.0),
+            seed: 42,
+            class_weights: false,
+            freeze: Freeze::default(),
+            early_stopping_patience: None,
+            evals_per_epoch: 1,
+            metric: "accuracy".into(),
+            device: "cpu".into(),
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Every problem with the settings, one sentence each (empty when they are usable).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.epochs == 0 {
+            out.push("epochs must be at least 1".into());
+        }
+        if self.batch_size == 0 {
+            out.push("the batch size must be at least 1".into());
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate < 1.0) {
+            out.push("the learning rate must be between 0 and 1 (typical: 2e-5 to 1e-4)".into());
+        }
+        if !(0.0..1.0).contains(&self.warmup_ratio) {
+            out.push("the warm-up share must be at least 0 and below 1".into());
+        }
+        if self.weight_decay < 0.0 {
+            out.push("weight decay cannot be negative".into());
+        }
+        if self.max_len < 8 {
+            out.push("the maximum length must be at least 8 tokens".into());
+        }
+        if self.evals_per_epoch == 0 {
+            out.push("evaluate at least once per epoch".into());
+        }
+        if self.metric != "accuracy" && self.metric != "macro_f1" {
+            out.push("the metric must be accuracy or macro_f1".into());
+        }
+        out
+    }
+}

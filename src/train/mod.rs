@@ -1,0 +1,21 @@
+//! Training and measuring classifiers: the settings, the loop (a plain function reporting
+//! events), AdamW with its schedule, length-bucketed batches, evaluation and metrics, the run
+//! folder's `run.json`, and the speed benchmark.
+
+mod batches;
+pub mod bench;
+mod config;
+mod error;
+mod evaluate;
+mod metrics;
+mod optimizer;
+mod run;
+mod run_info;
+
+pub use config::TrainConfig;
+pub use error::TrainError;
+pub use evaluate::{evaluate, evaluate_tokenized, label_indices, Evaluation};
+pub use metrics::{ClassScores, ClassificationMetrics};
+pub use optimizer::{learning_rate, AdamW};
+pub use run::{train, RunSummary, TrainEvent, TrainJob};
+pub use run_info::{DatasetInfo, EvalRecord, RunInfo};

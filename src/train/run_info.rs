@@ -1,0 +1,64 @@
+//! `run.json`: what a training run was (base model, data, settings, seed) and what it measured,
+//! written beside the Hugging Face-compatible model files of the run folder.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{TrainConfig, TrainError};
+use crate::model::write_atomic;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DatasetInfo {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub rows: usize,
+    pub text_column: String,
+    pub label_column: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EvalRecord {
+    pub epoch: u32,
+    pub step: u64,
+    pub train_loss: f64,
+    pub valid_loss: Option<f64>,
+    pub accuracy: Option<f64>,
+    pub macro_f1: Option<f64>,
+    pub elapsed_secs: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub attune_version: String,
+    pub base_model: String,
+    pub base_model_path: PathBuf,
+    /// The hub snapshot (revision) of the base model, when it came from the cache.
+    pub base_revision: Option<String>,
+    pub labels: Vec<String>,
+    pub config: TrainConfig,
+    pub train_data: DatasetInfo,
+    pub valid_data: Option<DatasetInfo>,
+    pub evaluations: Vec<EvalRecord>,
+    /// The evaluation whose weights are in the folder.
+    pub best: Option<EvalRecord>,
+    pub steps: u64,
+    pub train_examples_per_s: f64,
+    pub wall_secs: f64,
+    pub stopped_early: bool,
+    pub parameters: usize,
+    pub trainable_parameters: usize,
+}
+
+impl RunInfo {
+    pub fn write(&self, dir: &Path) -> Result<(), TrainError> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| TrainError::Write(e.to_string()))?;
+        write_atomic(&dir.join("run.json"), text.as_bytes())
+            .map_err(|e| TrainError::Write(format!("{e} — {}", dir.join("run.json").display())))
+    }
+
+    pub fn read(dir: &Path) -> Option<Self> {
+        let text = std::fs::read_to_string(dir.join("run.json")).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+}

@@ -1,0 +1,61 @@
+//! Shared test helpers: the starter model and data locations, tiny generated datasets.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+pub const STARTER_ID: &str = "sentence-transformers/all-MiniLM-L6-v2";
+
+/// The starter model's folder in the hub cache. Under CI a missing model fails the test;
+/// elsewhere the test is skipped with a message.
+pub fn starter_model() -> Option<PathBuf> {
+    let cache = attune::model::hub_cache_dir();
+    match attune::model::cached_snapshot(&cache, STARTER_ID) {
+        Some(dir) if dir.join("model.safetensors").is_file() => Some(dir),
+        _ => missing(&format!(
+            "the starter model is not installed in {}; run scripts/install-starter-model.sh",
+            cache.display()
+        )),
+    }
+}
+
+/// The shared real datasets (../shared/data), with the same CI rule.
+pub fn shared_data(relative: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(relative);
+    if path.is_file() {
+        Some(path)
+    } else {
+        missing(&format!("the dataset {} is missing", path.display()))
+    }
+}
+
+fn missing<T>(what: &str) -> Option<T> {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what} (CI=true: fixtures must be present)");
+    }
+    eprintln!("skipping: {what}");
+    None
+}
+
+/// Words of the tiny synthetic vocabulary.
+pub const WORDS: [&str; 24] = [
+    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima",
+    "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor", "whiskey", "xray",
+];
+
+/// Writes a TSV of random word sequences labeled 1 iff the word "alpha" occurs.
+pub fn write_rule_tsv(path: &Path, rows: usize, seed: u64) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut out = String::from("text\tlabel\n");
+    for i in 0..rows {
+        let len = rng.random_range(3..12);
+        let mut words: Vec<&str> = (0..len).map(|_| WORDS[rng.random_range(1..WORDS.len())]).collect();
+        let positive = i % 2 == 0;
+        if positive {
+            let at = rng.random_range(0..words.len());
+            words[at] = "alpha";
+        }
+        out.push_str(&format!("{}\t{}\n", words.join(" "), if positive { "yes" } else { "no" }));
+    }
+    std::fs::write(path, out).unwrap();
+}

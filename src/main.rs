@@ -33,5 +33,7 @@ fn open_app() -> anyhow::Result<()> {
 
 #[cfg(not(feature = "gui"))]
 fn open_app() -> anyhow::Result<()> {
-    anyhow::bail!("this build of Attune has no window (built without the gui feature); run `attune --help` for the commands")
+    anyhow::bail!(
+        "this build of Attune has no window (built without the gui feature); run `attune --help` for the commands"
+    )
 }

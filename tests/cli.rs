@@ -52,7 +52,17 @@ impl Fixture {
     }
 
     fn train_with_model(&self, model: &str) -> Output {
-        self.run(&["train", "--model", model, "--train", &self.path("train.tsv"), "--out", &self.path("out"), "--epochs", "1"])
+        self.run(&[
+            "train",
+            "--model",
+            model,
+            "--train",
+            &self.path("train.tsv"),
+            "--out",
+            &self.path("out"),
+            "--epochs",
+            "1",
+        ])
     }
 
     /// A copy of the tiny model with one file changed or removed.
@@ -74,12 +84,22 @@ impl Fixture {
 fn bad_models_get_one_clear_sentence() {
     let fx = Fixture::new();
     let gpt = br#"{"model_type": "gpt2", "vocab_size": 10}"#;
-    fails_with(&fx.train_with_model(&fx.broken_model("gpt", "config.json", Some(gpt))), "architecture \"gpt2\" is not supported");
+    fails_with(
+        &fx.train_with_model(&fx.broken_model("gpt", "config.json", Some(gpt))),
+        "architecture \"gpt2\" is not supported",
+    );
     fails_with(&fx.train_with_model(&fx.broken_model("noconfig", "config.json", None)), "has no config.json");
-    fails_with(&fx.train_with_model(&fx.broken_model("noweights", "model.safetensors", None)), "has no model.safetensors");
+    fails_with(
+        &fx.train_with_model(&fx.broken_model("noweights", "model.safetensors", None)),
+        "has no model.safetensors",
+    );
     fails_with(&fx.train_with_model(&fx.broken_model("notok", "tokenizer.json", None)), "has no tokenizer.json");
     fails_with(
-        &fx.train_with_model(&fx.broken_model("corrupt", "model.safetensors", Some(b"\x10\x00\x00\x00\x00\x00\x00\x00not a header"))),
+        &fx.train_with_model(&fx.broken_model(
+            "corrupt",
+            "model.safetensors",
+            Some(b"\x10\x00\x00\x00\x00\x00\x00\x00not a header"),
+        )),
         "weights file is damaged",
     );
     fails_with(&fx.train_with_model(&fx.path("no/such/model")), "no model");
@@ -112,8 +132,21 @@ fn bad_data_gets_one_clear_sentence() {
 fn train_eval_predict_end_to_end_on_a_tiny_model() {
     let fx = Fixture::new();
     let out = fx.run(&[
-        "train", "--model", &fx.path("tiny"), "--train", &fx.path("train.tsv"), "--valid", &fx.path("valid.tsv"),
-        "--out", &fx.path("run"), "--epochs", "4", "--lr", "2e-3", "--max-len", "32",
+        "train",
+        "--model",
+        &fx.path("tiny"),
+        "--train",
+        &fx.path("train.tsv"),
+        "--valid",
+        &fx.path("valid.tsv"),
+        "--out",
+        &fx.path("run"),
+        "--epochs",
+        "4",
+        "--lr",
+        "2e-3",
+        "--max-len",
+        "32",
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -140,7 +173,8 @@ fn train_eval_predict_end_to_end_on_a_tiny_model() {
     let p = lines[0]["probabilities"]["yes"].as_f64().unwrap() + lines[0]["probabilities"]["no"].as_f64().unwrap();
     assert!((p - 1.0).abs() < 1e-5);
     // A second run into the same folder is refused rather than overwriting the first.
-    let again = fx.run(&["train", "--model", &fx.path("tiny"), "--train", &fx.path("train.tsv"), "--out", &fx.path("run")]);
+    let again =
+        fx.run(&["train", "--model", &fx.path("tiny"), "--train", &fx.path("train.tsv"), "--out", &fx.path("run")]);
     fails_with(&again, "already holds a trained model");
 }
 

@@ -27,8 +27,13 @@ fn metrics_equal_scikit_learn() {
         v.iter().map(|l| labels.iter().position(|x| x == l).unwrap()).collect()
     };
     for case in cases {
-        let m = ClassificationMetrics::compute(&case.labels, &index(&case.labels, &case.y_true), &index(&case.labels, &case.y_pred));
-        let close = |a: f64, b: f64, what: &str| assert!((a - b).abs() < 1e-12, "{} {what}: ours {a}, sklearn {b}", case.name);
+        let m = ClassificationMetrics::compute(
+            &case.labels,
+            &index(&case.labels, &case.y_true),
+            &index(&case.labels, &case.y_pred),
+        );
+        let close =
+            |a: f64, b: f64, what: &str| assert!((a - b).abs() < 1e-12, "{} {what}: ours {a}, sklearn {b}", case.name);
         close(m.accuracy, case.accuracy, "accuracy");
         close(m.macro_f1, case.macro_f1, "macro F1");
         close(m.micro_f1, case.micro_f1, "micro F1");

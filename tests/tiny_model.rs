@@ -39,7 +39,14 @@ fn job(dir: &Path, model: &Path, out: &str, config: TrainConfig) -> TrainJob {
 }
 
 fn fast_config() -> TrainConfig {
-    TrainConfig { epochs: 4, batch_size: 16, learning_rate: 2e-3, max_len: 32, warmup_ratio: 0.1, ..TrainConfig::default() }
+    TrainConfig {
+        epochs: 4,
+        batch_size: 16,
+        learning_rate: 2e-3,
+        max_len: 32,
+        warmup_ratio: 0.1,
+        ..TrainConfig::default()
+    }
 }
 
 fn run_collecting(job: &TrainJob) -> Vec<TrainEvent> {
@@ -131,7 +138,7 @@ fn gradients_match_finite_differences() {
         let original = var.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap();
         let shape = var.as_tensor().shape().clone();
         let eps = 1e-2f32;
-        let mut eval_at = |delta: f32| {
+        let eval_at = |delta: f32| {
             let mut v = original.clone();
             v[idx] += delta;
             var.set(&Tensor::from_vec(v, shape.clone(), &Device::Cpu).unwrap()).unwrap();
@@ -162,7 +169,8 @@ fn training_learns_a_rule_and_reports_events_in_order() {
     let best = info.best.unwrap().accuracy.unwrap();
     assert!(best >= 0.9, "validation accuracy {best}");
     // The saved folder reloads and gives the same accuracy as recorded.
-    let reloaded = SequenceClassifier::load(&job.out_dir, &LoadOptions { max_len: 32, ..LoadOptions::default() }).unwrap();
+    let reloaded =
+        SequenceClassifier::load(&job.out_dir, &LoadOptions { max_len: 32, ..LoadOptions::default() }).unwrap();
     assert_eq!(reloaded.labels, vec!["no", "yes"]);
     let again = evaluate(&reloaded, job.valid.as_ref().unwrap(), 32).unwrap();
     assert!((again.metrics.accuracy - best).abs() < 1e-9, "{} vs {best}", again.metrics.accuracy);
@@ -190,7 +198,8 @@ fn frozen_parts_stay_fixed() {
     let before = candle_core::safetensors::load(model_dir.join("model.safetensors"), &Device::Cpu).unwrap();
     let after = candle_core::safetensors::load(job.out_dir.join("model.safetensors"), &Device::Cpu).unwrap();
     let same = |name: &str| {
-        let diff = (&before[name] - &after[name]).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        let diff =
+            (&before[name] - &after[name]).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
         diff == 0.0
     };
     assert!(same("bert.embeddings.word_embeddings.weight"));

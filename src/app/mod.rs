@@ -24,10 +24,7 @@ pub struct AttuneApp {
 
 impl AttuneApp {
     pub fn new(cc: &eframe::CreationContext<'_>) -> Self {
-        let pane = cc
-            .storage
-            .and_then(|s| eframe::get_value::<Pane>(s, "pane"))
-            .unwrap_or(Pane::Start);
+        let pane = cc.storage.and_then(|s| eframe::get_value::<Pane>(s, "pane")).unwrap_or(Pane::Start);
         Self { pane, models: None }
     }
 

@@ -55,7 +55,9 @@ pub fn pane_ui(ui: &mut egui::Ui, pane: Pane, models: &mut Option<Vec<CachedMode
     match pane {
         Pane::Models => models_ui(ui, models),
         Pane::Start => {
-            ui.label("1. Import your texts (Data).  2. Label a few hundred (Label).  3. Train, evaluate, explain, export.");
+            ui.label(
+                "1. Import your texts (Data).  2. Label a few hundred (Label).  3. Train, evaluate, explain, export.",
+            );
         }
         _ => {
             ui.weak("Coming in the next release. The command line already does this: run `attune --help`.");
@@ -69,7 +71,9 @@ fn models_ui(ui: &mut egui::Ui, models: &mut Option<Vec<CachedModel>>) {
     }
     let list = models.get_or_insert_with(|| list_models(&Settings::load().model_folders));
     if list.is_empty() {
-        ui.label("No models found. Install one into the Hugging Face cache, or add a folder with `attune models --add DIR`.");
+        ui.label(
+            "No models found. Install one into the Hugging Face cache, or add a folder with `attune models --add DIR`.",
+        );
     }
     egui::ScrollArea::vertical().show(ui, |ui| {
         for m in list.iter() {

@@ -29,7 +29,10 @@ pub fn models(args: ModelsArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    println!("{:<45} {:<30} {:>6} {:>6} {:>5} {:>11} {:>9} {:<9} path", "id", "architecture", "layers", "hidden", "heads", "parameters", "size", "tokenizer");
+    println!(
+        "{:<45} {:<30} {:>6} {:>6} {:>5} {:>11} {:>9} {:<9} path",
+        "id", "architecture", "layers", "hidden", "heads", "parameters", "size", "tokenizer"
+    );
     for m in models {
         println!(
             "{:<45} {:<30} {:>6} {:>6} {:>5} {:>10.1}M {:>7.1}MB {:<9} {}",
@@ -58,7 +61,11 @@ fn load_classifier(spec: &str, device: &str, max_len: usize) -> anyhow::Result<S
 
 pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
     let model = load_classifier(&args.model, &args.device, args.max_len)?;
-    let opts = ReadOptions { text_column: args.columns.text_column, label_column: args.columns.label_column, max_rows: args.max_rows };
+    let opts = ReadOptions {
+        text_column: args.columns.text_column,
+        label_column: args.columns.label_column,
+        max_rows: args.max_rows,
+    };
     let data = read_labeled(&args.data, &opts)?;
     let eval = evaluate(&model, &data, args.batch_size)?;
     let m = &eval.metrics;
@@ -67,7 +74,10 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!("{} examples from {}", m.examples, args.data.display());
-    println!("accuracy {:.4}   macro F1 {:.4}   micro F1 {:.4}   weighted F1 {:.4}", m.accuracy, m.macro_f1, m.micro_f1, m.weighted_f1);
+    println!(
+        "accuracy {:.4}   macro F1 {:.4}   micro F1 {:.4}   weighted F1 {:.4}",
+        m.accuracy, m.macro_f1, m.micro_f1, m.weighted_f1
+    );
     println!("\n{:<24} {:>9} {:>7} {:>7} {:>8}", "label", "precision", "recall", "f1", "support");
     for label in &m.labels {
         let s = &m.per_class[label];
@@ -140,7 +150,13 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!("model {} ({:.1}M parameters) on {}, {} threads", report.model, report.parameters as f64 / 1e6, report.device, report.threads);
+    println!(
+        "model {} ({:.1}M parameters) on {}, {} threads",
+        report.model,
+        report.parameters as f64 / 1e6,
+        report.device,
+        report.threads
+    );
     println!(
         "training  batch {} x {} tokens: {:.0} ms/step (forward {:.0}, backward {:.0}, optimizer {:.0}) = {:.1} examples/s, {:.0} GFLOP/s",
         report.batch_size, report.max_len, report.train_step_ms, report.forward_ms, report.backward_ms, report.optimizer_ms,
@@ -148,7 +164,11 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     );
     println!(
         "inference batch {} x {} tokens: {:.0} ms/batch = {:.1} examples/s, {:.0} GFLOP/s",
-        report.infer_batch_size, report.max_len, report.infer_batch_ms, report.infer_examples_per_s, report.infer_gflop_per_s
+        report.infer_batch_size,
+        report.max_len,
+        report.infer_batch_ms,
+        report.infer_examples_per_s,
+        report.infer_gflop_per_s
     );
     Ok(())
 }

@@ -120,17 +120,19 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let interactive = !bar.is_hidden();
+    // Without a terminal the bar draws nothing: lines go to standard error instead.
+    let say = |line: String| if interactive { bar.println(line) } else { eprintln!("{line}") };
     let mut total = 0u64;
     let mut on_event = |event: TrainEvent| match event {
         TrainEvent::Started { total_steps, train_examples, valid_examples, labels, new_weights } => {
             total = total_steps;
             bar.set_length(total_steps);
-            bar.println(format!(
+            say(format!(
                 "training on {train_examples} examples ({valid_examples} for validation), labels: {}; {total_steps} steps",
                 labels.join(", ")
             ));
             if !new_weights.is_empty() {
-                bar.println(format!("new classifier weights: {}", new_weights.join(", ")));
+                say(format!("new classifier weights: {}", new_weights.join(", ")));
             }
         }
         TrainEvent::Step { step, epoch, loss, examples_per_s, elapsed_secs, .. } => {
@@ -138,7 +140,9 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
             bar.set_message(format!("epoch {epoch}  loss {loss:.4}  {examples_per_s:.1} examples/s"));
             if !interactive && (step % 50 == 0 || step == total) {
                 let eta = (total - step) as f64 * elapsed_secs / step.max(1) as f64;
-                eprintln!("step {step}/{total}  epoch {epoch}  loss {loss:.4}  {examples_per_s:.1} examples/s  ETA {eta:.0}s");
+                eprintln!(
+                    "step {step}/{total}  epoch {epoch}  loss {loss:.4}  {examples_per_s:.1} examples/s  ETA {eta:.0}s"
+                );
             }
         }
         TrainEvent::Eval { record, improved } => {
@@ -147,7 +151,10 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
                 _ => "no validation data".to_string(),
             };
             let mark = if improved { "  (best so far, saved)" } else { "" };
-            bar.println(format!("epoch {} step {}: train loss {:.4}  {metrics}{mark}", record.epoch, record.step, record.train_loss));
+            say(format!(
+                "epoch {} step {}: train loss {:.4}  {metrics}{mark}",
+                record.epoch, record.step, record.train_loss
+            ));
         }
         TrainEvent::Checkpoint { .. } => {}
         TrainEvent::Finished(_) => bar.finish_and_clear(),

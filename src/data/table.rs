@@ -136,7 +136,12 @@ pub fn read_labeled(path: &Path, opts: &ReadOptions) -> Result<LabeledTexts, Dat
             continue;
         }
         if record.len() != header.len() {
-            return Err(DataError::Ragged { line, expected: header.len(), found: record.len(), path: path.to_path_buf() });
+            return Err(DataError::Ragged {
+                line,
+                expected: header.len(),
+                found: record.len(),
+                path: path.to_path_buf(),
+            });
         }
         rows.push((line, record.iter().map(String::from).collect()));
         if opts.max_rows.is_some_and(|m| rows.len() >= m) {
@@ -187,11 +192,13 @@ fn pick_column(
         Role::Label(_) => "label-column",
     };
     if let Some(name) = named {
-        return header.iter().position(|h| h.eq_ignore_ascii_case(name.trim())).ok_or_else(|| DataError::MissingColumn {
-            column: name.to_string(),
-            available: available.clone(),
-            flag,
-            path: path.to_path_buf(),
+        return header.iter().position(|h| h.eq_ignore_ascii_case(name.trim())).ok_or_else(|| {
+            DataError::MissingColumn {
+                column: name.to_string(),
+                available: available.clone(),
+                flag,
+                path: path.to_path_buf(),
+            }
         });
     }
     let known: &[&str] = match role {
@@ -253,7 +260,8 @@ mod tests {
     #[test]
     fn detects_text_and_label_by_content_when_names_are_unknown() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(&dir, "d.csv", "a,b\nspam,\"win a prize now, call\"\nham,\"see you at lunch today\"\nham,ok then\n");
+        let p =
+            write(&dir, "d.csv", "a,b\nspam,\"win a prize now, call\"\nham,\"see you at lunch today\"\nham,ok then\n");
         let d = read_labeled(&p, &ReadOptions::default()).unwrap();
         assert_eq!(d.text_column, "b");
         assert_eq!(d.label_column, "a");

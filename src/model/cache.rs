@@ -102,7 +102,8 @@ pub fn list_models(extra_folders: &[PathBuf]) -> Vec<CachedModel> {
         if folder.join("config.json").is_file() {
             found.push(describe(&folder_name(folder), folder));
         } else if let Ok(entries) = std::fs::read_dir(folder) {
-            let mut dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.join("config.json").is_file()).collect();
+            let mut dirs: Vec<PathBuf> =
+                entries.flatten().map(|e| e.path()).filter(|p| p.join("config.json").is_file()).collect();
             dirs.sort();
             found.extend(dirs.iter().map(|d| describe(&folder_name(d), d)));
         }
@@ -196,7 +197,8 @@ pub fn safetensors_parameter_count(path: &Path) -> Result<u64, String> {
     }
     let mut header = vec![0u8; len as usize];
     file.read_exact(&mut header).map_err(|e| e.to_string())?;
-    let header: serde_json::Value = serde_json::from_slice(&header).map_err(|_| "its header is not JSON".to_string())?;
+    let header: serde_json::Value =
+        serde_json::from_slice(&header).map_err(|_| "its header is not JSON".to_string())?;
     let map = header.as_object().ok_or("its header is not a JSON object")?;
     Ok(map
         .iter()

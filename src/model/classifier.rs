@@ -142,11 +142,13 @@ impl SequenceClassifier {
     /// Writes a Hugging Face-compatible folder: config.json (with architectures, id2label,
     /// label2id), model.safetensors under transformers' names, and the tokenizer files.
     pub fn save(&self, dir: &Path) -> Result<(), ModelError> {
-        let write_err = |path: &Path, e: std::io::Error| ModelError::Write { path: path.to_path_buf(), reason: e.to_string() };
+        let write_err =
+            |path: &Path, e: std::io::Error| ModelError::Write { path: path.to_path_buf(), reason: e.to_string() };
         std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
         let config = serde_json::to_string_pretty(&self.config.classifier_json(&self.labels))
             .map_err(|e| ModelError::Write { path: dir.join("config.json"), reason: e.to_string() })?;
-        write_atomic(&dir.join("config.json"), config.as_bytes()).map_err(|e| write_err(&dir.join("config.json"), e))?;
+        write_atomic(&dir.join("config.json"), config.as_bytes())
+            .map_err(|e| write_err(&dir.join("config.json"), e))?;
         self.params.save(&dir.join("model.safetensors"))?;
         self.save_tokenizer(dir)
     }
@@ -176,10 +178,7 @@ impl SequenceClassifier {
 
 /// Index of the largest value of each row of probabilities.
 pub fn argmax_rows(probs: &[Vec<f32>]) -> Vec<usize> {
-    probs
-        .iter()
-        .map(|p| p.iter().enumerate().fold(0, |best, (i, &v)| if v > p[best] { i } else { best }))
-        .collect()
+    probs.iter().map(|p| p.iter().enumerate().fold(0, |best, (i, &v)| if v > p[best] { i } else { best })).collect()
 }
 
 /// Cross-entropy of logits (batch, classes) against class indices, optionally weighted per class

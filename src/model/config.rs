@@ -121,10 +121,8 @@ impl ModelConfig {
     /// Reads and checks `config.json` in a model folder.
     pub fn load(dir: &Path) -> Result<Self, ModelError> {
         let path = dir.join("config.json");
-        let text = std::fs::read_to_string(&path).map_err(|_| ModelError::MissingFile {
-            file: "config.json",
-            dir: dir.to_path_buf(),
-        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|_| ModelError::MissingFile { file: "config.json", dir: dir.to_path_buf() })?;
         Self::from_json_str(&text).map_err(|reason| ModelError::BadConfig { path, reason })
     }
 
@@ -157,11 +155,8 @@ impl ModelConfig {
         let hidden_size = if distil { need(cfg.dim, "dim")? } else { need(cfg.hidden_size, "hidden_size")? };
         let num_layers =
             if distil { need(cfg.n_layers, "n_layers")? } else { need(cfg.num_hidden_layers, "num_hidden_layers")? };
-        let num_heads = if distil {
-            need(cfg.n_heads, "n_heads")?
-        } else {
-            need(cfg.num_attention_heads, "num_attention_heads")?
-        };
+        let num_heads =
+            if distil { need(cfg.n_heads, "n_heads")? } else { need(cfg.num_attention_heads, "num_attention_heads")? };
         let intermediate_size = if distil {
             need(cfg.hidden_dim, "hidden_dim")?
         } else {
@@ -181,8 +176,8 @@ impl ModelConfig {
         let hidden_dropout = if distil { cfg.dropout } else { cfg.hidden_dropout_prob }.unwrap_or(0.1);
         let attention_dropout =
             if distil { cfg.attention_dropout } else { cfg.attention_probs_dropout_prob }.unwrap_or(0.1);
-        let classifier_dropout = if distil { cfg.seq_classif_dropout } else { cfg.classifier_dropout }
-            .unwrap_or(hidden_dropout);
+        let classifier_dropout =
+            if distil { cfg.seq_classif_dropout } else { cfg.classifier_dropout }.unwrap_or(hidden_dropout);
         let labels = cfg.id2label.as_ref().map(labels_from_id2label).transpose()?;
         Ok(Self {
             family,
@@ -233,9 +228,7 @@ impl ModelConfig {
 }
 
 fn is_classifier(cfg: &RawConfig) -> bool {
-    cfg.architectures
-        .as_ref()
-        .is_some_and(|a| a.iter().any(|name| name.ends_with("ForSequenceClassification")))
+    cfg.architectures.as_ref().is_some_and(|a| a.iter().any(|name| name.ends_with("ForSequenceClassification")))
 }
 
 fn labels_from_id2label(map: &BTreeMap<String, String>) -> Result<Vec<String>, String> {

@@ -64,7 +64,11 @@ impl Encoder {
         let std = cfg.initializer_range;
         let (e, h) = (cfg.embedding_size, cfg.hidden_size);
         let token_type = if cfg.type_vocab_size > 0 {
-            Some(b.take(&format!("{p}.embeddings.token_type_embeddings.weight"), &[cfg.type_vocab_size, e], Init::Normal(std))?)
+            Some(b.take(
+                &format!("{p}.embeddings.token_type_embeddings.weight"),
+                &[cfg.type_vocab_size, e],
+                Init::Normal(std),
+            )?)
         } else {
             None
         };
@@ -75,7 +79,11 @@ impl Encoder {
         };
         let embeddings = Embeddings {
             word: b.take(&format!("{p}.embeddings.word_embeddings.weight"), &[cfg.vocab_size, e], Init::Normal(std))?,
-            position: b.take(&format!("{p}.embeddings.position_embeddings.weight"), &[cfg.max_positions, e], Init::Normal(std))?,
+            position: b.take(
+                &format!("{p}.embeddings.position_embeddings.weight"),
+                &[cfg.max_positions, e],
+                Init::Normal(std),
+            )?,
             token_type,
             norm: b.layer_norm(&format!("{p}.embeddings.LayerNorm"), e, cfg.layer_norm_eps)?,
             project,

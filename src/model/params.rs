@@ -174,7 +174,10 @@ impl ParamBuilder {
     ) -> Result<Linear, ModelError> {
         let (w, b) = (format!("{name}.weight"), format!("{name}.bias"));
         let (weight, bias) = if reuse {
-            (self.take_or_init(&w, &[out_dim, in_dim], Init::Normal(std))?, self.take_or_init(&b, &[out_dim], Init::Zeros)?)
+            (
+                self.take_or_init(&w, &[out_dim, in_dim], Init::Normal(std))?,
+                self.take_or_init(&b, &[out_dim], Init::Zeros)?,
+            )
         } else {
             (self.init(&w, &[out_dim, in_dim], Init::Normal(std))?, self.init(&b, &[out_dim], Init::Zeros)?)
         };

@@ -152,7 +152,11 @@ pub fn bert_wordpiece(vocab: HashMap<String, u32>, lowercase: bool) -> Result<To
     if !vocab.contains_key("[UNK]") {
         return Err("the vocabulary has no [UNK] token".into());
     }
-    let model = WordPiece::builder().vocab(vocab.into_iter().collect::<ahash::AHashMap<String, u32>>()).unk_token("[UNK]".into()).build().map_err(|e| e.to_string())?;
+    let model = WordPiece::builder()
+        .vocab(vocab.into_iter().collect::<ahash::AHashMap<String, u32>>())
+        .unk_token("[UNK]".into())
+        .build()
+        .map_err(|e| e.to_string())?;
     let mut tokenizer = Tokenizer::new(model);
     tokenizer.with_normalizer(Some(BertNormalizer::new(true, true, None, lowercase))).map_err(|e| e.to_string())?;
     tokenizer.with_pre_tokenizer(Some(BertPreTokenizer));

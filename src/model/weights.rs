@@ -24,8 +24,7 @@ impl Checkpoint {
         let safetensors = dir.join("model.safetensors");
         let pickle = dir.join("pytorch_model.bin");
         let (path, raw) = if safetensors.is_file() {
-            let raw = candle_core::safetensors::load(&safetensors, device)
-                .map_err(|e| bad_weights(&safetensors, e))?;
+            let raw = candle_core::safetensors::load(&safetensors, device).map_err(|e| bad_weights(&safetensors, e))?;
             (safetensors, raw.into_iter().collect::<Vec<_>>())
         } else if pickle.is_file() {
             let raw = candle_core::pickle::read_all(&pickle).map_err(|e| bad_weights(&pickle, e))?;

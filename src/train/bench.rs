@@ -81,7 +81,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn random_rows(rows: usize, len: usize, vocab: usize, rng: &mut StdRng) -> Vec<TokenizedText> {
     (0..rows)
-        .map(|_| TokenizedText { ids: (0..len).map(|_| rng.random_range(1000..vocab as u32)).collect(), type_ids: vec![0; len] })
+        .map(|_| TokenizedText {
+            ids: (0..len).map(|_| rng.random_range(1000..vocab as u32)).collect(),
+            type_ids: vec![0; len],
+        })
         .collect()
 }
 
@@ -95,12 +98,18 @@ fn forward_flops(model: &SequenceClassifier, len: usize) -> f64 {
 /// Measures training and inference speed. `progress` receives one line per phase.
 pub fn run_bench(opts: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Result<BenchReport, TrainError> {
     let device = parse_device(&opts.device)?;
-    let load = LoadOptions { labels: Some(vec!["0".into(), "1".into()]), device: device.clone(), max_len: opts.max_len, ..LoadOptions::default() };
+    let load = LoadOptions {
+        labels: Some(vec!["0".into(), "1".into()]),
+        device: device.clone(),
+        max_len: opts.max_len,
+        ..LoadOptions::default()
+    };
     let (model, name) = match &opts.model_dir {
         Some(dir) => (SequenceClassifier::load(dir, &load)?, dir.display().to_string()),
         None => {
-            let cfg = shape_config(&opts.shape)
-                .ok_or_else(|| TrainError::Settings(format!("unknown shape \"{}\"; use minilm or bert-base", opts.shape)))?;
+            let cfg = shape_config(&opts.shape).ok_or_else(|| {
+                TrainError::Settings(format!("unknown shape \"{}\"; use minilm or bert-base", opts.shape))
+            })?;
             (random_classifier(&cfg, &[], vec!["0".into(), "1".into()], &load)?, format!("random {}", opts.shape))
         }
     };

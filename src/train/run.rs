@@ -35,10 +35,28 @@ pub struct TrainJob {
 
 #[derive(Clone, Debug)]
 pub enum TrainEvent {
-    Started { total_steps: u64, train_examples: usize, valid_examples: usize, labels: Vec<String>, new_weights: Vec<String> },
-    Step { step: u64, epoch: u32, loss: f32, learning_rate: f64, examples_per_s: f64, elapsed_secs: f64 },
-    Eval { record: EvalRecord, improved: bool },
-    Checkpoint { path: PathBuf },
+    Started {
+        total_steps: u64,
+        train_examples: usize,
+        valid_examples: usize,
+        labels: Vec<String>,
+        new_weights: Vec<String>,
+    },
+    Step {
+        step: u64,
+        epoch: u32,
+        loss: f32,
+        learning_rate: f64,
+        examples_per_s: f64,
+        elapsed_secs: f64,
+    },
+    Eval {
+        record: EvalRecord,
+        improved: bool,
+    },
+    Checkpoint {
+        path: PathBuf,
+    },
     Finished(Result<RunSummary, String>),
 }
 
@@ -53,7 +71,11 @@ pub struct RunSummary {
 
 /// Fine-tunes `job.model_dir` on `job.train`, keeping the best checkpoint (by the validation
 /// metric) in `job.out_dir`. Always ends with exactly one `Finished` event.
-pub fn train(job: &TrainJob, on_event: &mut dyn FnMut(TrainEvent), cancel: &CancelToken) -> Result<RunSummary, TrainError> {
+pub fn train(
+    job: &TrainJob,
+    on_event: &mut dyn FnMut(TrainEvent),
+    cancel: &CancelToken,
+) -> Result<RunSummary, TrainError> {
     let result = run(job, on_event, cancel);
     on_event(TrainEvent::Finished(result.as_ref().map(Clone::clone).map_err(|e| e.to_string())));
     result
@@ -76,7 +98,13 @@ fn prepare(job: &TrainJob) -> Result<Prepared, TrainError> {
     job.train.require_two_classes()?;
     let labels = label_set(&job.train.labels);
     let device: Device = parse_device(&cfg.device)?;
-    let opts = LoadOptions { labels: Some(labels.clone()), device: device.clone(), seed: cfg.seed, freeze: cfg.freeze, max_len: cfg.max_len };
+    let opts = LoadOptions {
+        labels: Some(labels.clone()),
+        device: device.clone(),
+        seed: cfg.seed,
+        freeze: cfg.freeze,
+        max_len: cfg.max_len,
+    };
     let model = SequenceClassifier::load(&job.model_dir, &opts)?;
     let texts: Vec<&str> = job.train.texts.iter().map(String::as_str).collect();
     let train_tokens = model.tokenizer.tokenize(&texts)?;
@@ -194,7 +222,8 @@ fn run(job: &TrainJob, on_event: &mut dyn FnMut(TrainEvent), cancel: &CancelToke
             if eval_points.contains(&b) {
                 let train_loss = since_eval_loss / since_eval_steps.max(1) as f64;
                 (since_eval_loss, since_eval_steps) = (0.0, 0);
-                let record = evaluation_record(model, &p.valid, cfg, epoch, step, train_loss, started.elapsed().as_secs_f64())?;
+                let record =
+                    evaluation_record(model, &p.valid, cfg, epoch, step, train_loss, started.elapsed().as_secs_f64())?;
                 let score = |r: &EvalRecord| if cfg.metric == "macro_f1" { r.macro_f1 } else { r.accuracy };
                 let improved = match (&info.best, score(&record)) {
                     (None, _) => true,
@@ -250,7 +279,8 @@ fn evaluation_record(
     train_loss: f64,
     elapsed_secs: f64,
 ) -> Result<EvalRecord, TrainError> {
-    let mut record = EvalRecord { epoch, step, train_loss, valid_loss: None, accuracy: None, macro_f1: None, elapsed_secs };
+    let mut record =
+        EvalRecord { epoch, step, train_loss, valid_loss: None, accuracy: None, macro_f1: None, elapsed_secs };
     if let Some((tokens, truth)) = valid {
         let eval = evaluate_tokenized(model, tokens, truth, cfg.batch_size.max(32))?;
         record.valid_loss = Some(eval.loss);

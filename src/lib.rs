@@ -10,6 +10,7 @@ pub mod cli;
 pub mod data;
 pub mod jobs;
 pub mod model;
+pub mod project;
 pub mod settings;
 pub mod train;
 

@@ -3,6 +3,7 @@
 //! Errors reach `main` as values and are printed as one sentence.
 
 mod commands;
+mod project_cmd;
 mod train_cmd;
 
 use std::path::PathBuf;
@@ -28,6 +29,9 @@ pub enum Command {
     Predict(PredictArgs),
     /// Measure training and inference speed.
     Bench(BenchArgs),
+    /// Create, inspect, label and export projects.
+    #[command(subcommand)]
+    Project(project_cmd::ProjectCommand),
 }
 
 #[derive(Args, Debug)]
@@ -123,5 +127,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Eval(a) => commands::eval(a),
         Command::Predict(a) => commands::predict(a),
         Command::Bench(a) => commands::bench(a),
+        Command::Project(c) => project_cmd::run(c),
     }
 }

@@ -9,17 +9,22 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::DataColumns;
 use crate::data::{read_labeled, ReadOptions};
 use crate::jobs::CancelToken;
-use crate::model::{resolve_model, Freeze};
-use crate::train::{train as run_training, TrainConfig, TrainEvent, TrainJob};
+use crate::model::{resolve_model, Freeze, ModelConfig};
+use crate::project::{now_ms, project_training_data, Project};
+use crate::train::{default_learning_rate, train as run_training, TrainConfig, TrainEvent, TrainJob};
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
-    /// Base model: a hub id in the local cache (e.g. sentence-transformers/all-MiniLM-L6-v2) or a folder.
+    /// Base model: a hub id in the local cache (e.g. sentence-transformers/all-MiniLM-L6-v2) or a
+    /// folder. With --project, defaults to the project's chosen model.
     #[arg(long)]
-    pub model: String,
+    pub model: Option<String>,
     /// Labeled training data: CSV/TSV with a header.
-    #[arg(long)]
-    pub train: PathBuf,
+    #[arg(long, required_unless_present = "project", conflicts_with = "project")]
+    pub train: Option<PathBuf>,
+    /// Train on a project's labeled examples (train split; the validation split validates).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
     /// Labeled validation data; picks the best checkpoint.
     #[arg(long)]
     pub valid: Option<PathBuf>,
@@ -28,15 +33,17 @@ pub struct TrainArgs {
     /// Use only the first N training rows.
     #[arg(long, value_name = "N")]
     pub max_train_rows: Option<usize>,
-    /// Output run folder (Hugging Face-compatible model + run.json).
-    #[arg(long)]
-    pub out: PathBuf,
+    /// Output run folder (Hugging Face-compatible model + run.json). With --project, defaults to
+    /// a new folder under the project's runs/.
+    #[arg(long, required_unless_present = "project")]
+    pub out: Option<PathBuf>,
     #[arg(long, default_value_t = 3)]
     pub epochs: u32,
     #[arg(long, default_value_t = 16)]
     pub batch_size: usize,
-    #[arg(long = "lr", default_value_t = 5e-5)]
-    pub learning_rate: f64,
+    /// Peak learning rate (default: by model size — 1e-4 up to hidden size 384, 5e-5 up to 768, else 2e-5).
+    #[arg(long = "lr")]
+    pub learning_rate: Option<f64>,
     #[arg(long, default_value_t = 0.01)]
     pub weight_decay: f64,
     /// Share of steps for learning-rate warm-up.
@@ -74,11 +81,15 @@ pub struct TrainArgs {
 }
 
 impl TrainArgs {
-    fn config(&self) -> TrainConfig {
-        TrainConfig {
+    fn config(&self, model_dir: &std::path::Path) -> anyhow::Result<TrainConfig> {
+        let learning_rate = match self.learning_rate {
+            Some(lr) => lr,
+            None => default_learning_rate(ModelConfig::load(model_dir)?.hidden_size),
+        };
+        Ok(TrainConfig {
             epochs: self.epochs,
             batch_size: self.batch_size,
-            learning_rate: self.learning_rate,
+            learning_rate,
             weight_decay: self.weight_decay,
             warmup_ratio: self.warmup_ratio,
             max_len: self.max_len,
@@ -90,29 +101,14 @@ impl TrainArgs {
             evals_per_epoch: self.evals_per_epoch,
             metric: self.metric.clone(),
             device: self.device.clone(),
-        }
+        })
     }
 }
 
 pub fn train(args: TrainArgs) -> anyhow::Result<()> {
-    let columns = ReadOptions {
-        text_column: args.columns.text_column.clone(),
-        label_column: args.columns.label_column.clone(),
-        max_rows: args.max_train_rows,
-    };
-    let train_data = read_labeled(&args.train, &columns)?;
-    let valid = match &args.valid {
-        Some(path) => Some(read_labeled(path, &ReadOptions { max_rows: None, ..columns.clone() })?),
-        None => None,
-    };
-    let model_dir = resolve_model(&args.model)?;
-    let job = TrainJob {
-        base_model: args.model.clone(),
-        model_dir,
-        train: train_data,
-        valid,
-        out_dir: args.out.clone(),
-        config: args.config(),
+    let job = match &args.project {
+        Some(dir) => project_job(&args, dir)?,
+        None => file_job(&args)?,
     };
     let bar = ProgressBar::new(0);
     bar.set_style(
@@ -171,4 +167,53 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
         println!("best validation accuracy {:.4} (epoch {})", best.1, best.0);
     }
     Ok(())
+}
+
+fn file_job(args: &TrainArgs) -> anyhow::Result<TrainJob> {
+    let (Some(train_path), Some(out), Some(model)) = (&args.train, &args.out, &args.model) else {
+        anyhow::bail!("give --model, --train and --out (or --project DIR)");
+    };
+    let columns = ReadOptions {
+        text_column: args.columns.text_column.clone(),
+        label_column: args.columns.label_column.clone(),
+        max_rows: args.max_train_rows,
+    };
+    let train_data = read_labeled(train_path, &columns)?;
+    let valid = match &args.valid {
+        Some(path) => Some(read_labeled(path, &ReadOptions { max_rows: None, ..columns.clone() })?),
+        None => None,
+    };
+    let model_dir = resolve_model(model)?;
+    Ok(TrainJob {
+        base_model: model.clone(),
+        config: args.config(&model_dir)?,
+        model_dir,
+        train: train_data,
+        valid,
+        out_dir: out.clone(),
+    })
+}
+
+fn project_job(args: &TrainArgs, dir: &std::path::Path) -> anyhow::Result<TrainJob> {
+    let project = Project::open(dir)?;
+    let Some(model) = args.model.clone().or_else(|| project.meta.model.clone()) else {
+        anyhow::bail!(
+            "this project has no model chosen yet: pass --model (e.g. sentence-transformers/all-MiniLM-L6-v2)"
+        );
+    };
+    let (mut train_data, valid) = project_training_data(&project)?;
+    if let Some(max) = args.max_train_rows {
+        train_data.texts.truncate(max);
+        train_data.labels.truncate(max);
+    }
+    let out = args.out.clone().unwrap_or_else(|| project.runs_dir().join(format!("run-{}", now_ms() / 1000)));
+    let model_dir = resolve_model(&model)?;
+    Ok(TrainJob {
+        base_model: model.clone(),
+        config: args.config(&model_dir)?,
+        model_dir,
+        train: train_data,
+        valid,
+        out_dir: out,
+    })
 }

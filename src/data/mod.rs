@@ -2,6 +2,7 @@
 //! columns, and the label set. (The full importer — more formats, encodings, reports — grows here.)
 
 mod error;
+pub mod import;
 mod table;
 
 pub use error::DataError;

@@ -12,7 +12,7 @@ mod optimizer;
 mod run;
 mod run_info;
 
-pub use config::TrainConfig;
+pub use config::{default_learning_rate, TrainConfig};
 pub use error::TrainError;
 pub use evaluate::{evaluate, evaluate_tokenized, label_indices, Evaluation};
 pub use metrics::{ClassScores, ClassificationMetrics};

@@ -79,7 +79,10 @@ pub(crate) fn binary_reason(text: &str) -> Option<String> {
     let nul = text.chars().filter(|&c| c == '\0').count();
     let control = text
         .chars()
-        .filter(|&c| (c < ' ' && !matches!(c, '\t' | '\n' | '\r' | '\x0b' | '\x0c' | '\x1b')) || ('\u{80}'..='\u{9f}').contains(&c))
+        .filter(|&c| {
+            (c < ' ' && !matches!(c, '\t' | '\n' | '\r' | '\x0b' | '\x0c' | '\x1b'))
+                || ('\u{80}'..='\u{9f}').contains(&c)
+        })
         .count();
     if nul > 0 && nul * 1000 >= chars {
         Some(format!("{nul} NUL bytes among its first {chars} characters"))

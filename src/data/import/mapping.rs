@@ -25,13 +25,15 @@ pub(crate) struct Mapping<K> {
 }
 
 impl<K> Mapping<K> {
-    /// The target column named in messages about an all-empty target.
-    pub fn target_name(&self) -> Option<(&'static str, &str)> {
+    /// The role and name(s) of the target column(s), for the check that they are not all empty.
+    pub fn target(&self) -> Option<(&'static str, String)> {
         if let Some(score) = &self.score {
-            return Some(("score", score.name.as_str()));
+            return Some(("score", score.name.clone()));
         }
-        let names: Vec<&str> = self.labels.iter().map(|c| c.name.as_str()).collect();
-        self.labels.first().map(|c| ("label", if names.len() == 1 { c.name.as_str() } else { "(several)" }))
+        if self.labels.is_empty() {
+            return None;
+        }
+        Some(("label", self.labels.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join("\", \"")))
     }
 
     /// Every column the spec uses, with its key.

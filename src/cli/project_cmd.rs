@@ -1,0 +1,345 @@
+//! `attune project …`: create a project from files, show it, label from the command line, change
+//! the label set, and export the labeled data. The same core calls as the app's Data and Label panes.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use crate::data::import::{import, sniff, ColumnRef, ImportSpec, Imported, Target};
+use crate::jobs::CancelToken;
+use crate::project::{
+    create_from_import, export, CreateOptions, ExportFormat, Filter, Op, Project, SortOrder, Split, SplitPlan,
+    TextQuery,
+};
+use crate::train::RunInfo;
+
+#[derive(Subcommand, Debug)]
+pub enum ProjectCommand {
+    /// Create a project folder from a data file (CSV/TSV, JSON Lines, Parquet, text, CoNLL).
+    New(NewArgs),
+    /// Show a project: examples, labels, splits, sources, runs.
+    Info {
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the labeled data to a file that imports again.
+    Export {
+        dir: PathBuf,
+        /// csv, jsonl or conll.
+        #[arg(long)]
+        format: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Set (or clear) the label of chosen or filtered examples.
+    Label(LabelArgs),
+    /// Change the label set: add, rename, merge, delete.
+    Labels(LabelsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct NewArgs {
+    /// The project folder to create.
+    pub dir: PathBuf,
+    /// The data file.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Separate validation and test files (otherwise the data is split, seeded and stratified).
+    #[arg(long)]
+    pub valid_data: Option<PathBuf>,
+    #[arg(long)]
+    pub test_data: Option<PathBuf>,
+    #[arg(long, value_name = "NAME")]
+    pub text_column: Option<String>,
+    /// Second text of a pair (e.g. the hypothesis).
+    #[arg(long, value_name = "NAME")]
+    pub text_pair_column: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub label_column: Option<String>,
+    /// A numeric target column (regression) instead of labels.
+    #[arg(long, value_name = "NAME")]
+    pub score_column: Option<String>,
+    /// Split label cells into several labels on this separator (multi-label), e.g. ";".
+    #[arg(long, value_name = "SEP")]
+    pub label_separator: Option<String>,
+    /// Import texts only; labels are given later.
+    #[arg(long)]
+    pub unlabeled: bool,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The base model for this project's runs.
+    #[arg(long)]
+    pub model: Option<String>,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 0.8)]
+    pub train_share: f64,
+    #[arg(long, default_value_t = 0.1)]
+    pub valid_share: f64,
+}
+
+#[derive(Args, Debug)]
+pub struct LabelArgs {
+    pub dir: PathBuf,
+    /// The label to set (not with --clear).
+    #[arg(long, required_unless_present = "clear")]
+    pub label: Option<String>,
+    /// Remove the labels instead.
+    #[arg(long)]
+    pub clear: bool,
+    /// Example rows (0-based), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub rows: Vec<usize>,
+    /// Every example containing this text (case-insensitive).
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Every example matching this regular expression.
+    #[arg(long)]
+    pub regex: Option<String>,
+    /// Only examples currently labeled with this label.
+    #[arg(long, value_name = "LABEL")]
+    pub where_label: Option<String>,
+    /// Only examples of this split (train, valid, test).
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Only examples without a label.
+    #[arg(long)]
+    pub unlabeled_only: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct LabelsArgs {
+    pub dir: PathBuf,
+    #[arg(long, value_name = "NAME")]
+    pub add: Vec<String>,
+    /// OLD=NEW
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rename: Vec<String>,
+    /// A,B=INTO
+    #[arg(long, value_name = "A,B=INTO")]
+    pub merge: Vec<String>,
+    #[arg(long, value_name = "NAME")]
+    pub delete: Vec<String>,
+}
+
+pub fn run(command: ProjectCommand) -> anyhow::Result<()> {
+    match command {
+        ProjectCommand::New(a) => new(a),
+        ProjectCommand::Info { dir, json } => info(&dir, json),
+        ProjectCommand::Export { dir, format, out } => {
+            let format = ExportFormat::parse(&format)
+                .ok_or_else(|| anyhow::anyhow!("unknown export format \"{format}\": use csv, jsonl or conll"))?;
+            let project = Project::open(&dir)?;
+            let n = export(&project, format, &out)?;
+            println!("wrote {n} examples to {}", out.display());
+            Ok(())
+        }
+        ProjectCommand::Label(a) => label(a),
+        ProjectCommand::Labels(a) => labels(a),
+    }
+}
+
+fn column(name: &str) -> ColumnRef {
+    ColumnRef::Name(name.to_string())
+}
+
+fn import_one(path: &Path, args: &NewArgs) -> anyhow::Result<Imported> {
+    let sniffed = sniff(path, 5)?;
+    let mut spec: ImportSpec = sniffed.suggest_spec();
+    if let Some(c) = &args.text_column {
+        spec.text = column(c);
+    }
+    if let Some(c) = &args.text_pair_column {
+        spec.text_pair = Some(column(c));
+    }
+    if args.unlabeled {
+        spec.target = Target::Unlabeled;
+    } else if let Some(c) = &args.score_column {
+        spec.target = Target::Score(column(c));
+    } else if let Some(c) = &args.label_column {
+        spec.target = Target::Labels { columns: vec![column(c)], separator: args.label_separator.clone() };
+    } else if let Target::Labels { separator, .. } = &mut spec.target {
+        if args.label_separator.is_some() {
+            separator.clone_from(&args.label_separator);
+        }
+    }
+    eprintln!(
+        "importing {} ({}, {} columns: {})",
+        path.display(),
+        sniffed.layout.format.name(),
+        sniffed.columns.len(),
+        sniffed.columns.join(", ")
+    );
+    let imported = import(path, &spec, &mut |_| {}, &CancelToken::new())?;
+    let problems = &imported.report.problems;
+    eprintln!("  {} examples imported, {} rows could not be read", imported.rows.len(), problems.len());
+    for p in problems.iter().take(20) {
+        let line = p.line.map(|l| format!("line {l}")).unwrap_or_else(|| format!("row {}", p.row));
+        eprintln!("  {line}: {}", p.message);
+    }
+    if problems.len() > 20 {
+        eprintln!("  … and {} more (see `attune project info --json`)", problems.len() - 20);
+    }
+    Ok(imported)
+}
+
+fn new(args: NewArgs) -> anyhow::Result<()> {
+    let mut files = vec![(import_one(&args.data, &args)?, None)];
+    if let Some(v) = &args.valid_data {
+        files.push((import_one(v, &args)?, Some(Split::Valid)));
+    }
+    if let Some(t) = &args.test_data {
+        files.push((import_one(t, &args)?, Some(Split::Test)));
+    }
+    if args.valid_data.is_some() || args.test_data.is_some() {
+        files[0].1 = Some(Split::Train);
+    }
+    let name = args.name.clone().unwrap_or_else(|| {
+        args.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "project".into())
+    });
+    let opts =
+        CreateOptions { name, seed: args.seed, split: SplitPlan { train: args.train_share, valid: args.valid_share } };
+    let mut project = create_from_import(&args.dir, files, &opts)?;
+    if args.model.is_some() {
+        project.meta.model = args.model.clone();
+        project.save_meta()?;
+    }
+    println!("created project {} with {} examples", args.dir.display(), project.len());
+    print_summary(&project);
+    Ok(())
+}
+
+fn print_summary(project: &Project) {
+    let state = project.state();
+    println!("task: {:?}; {} of {} examples labeled", project.meta.task, state.annotations.len(), project.len());
+    for def in project.labels() {
+        let n = state.annotations.values().filter(|a| a.labels.contains(&def.name)).count();
+        let key = def.hotkey.map(|k| format!(" [{k}]")).unwrap_or_default();
+        println!("  {:<30} {n:>8}{key}", def.name);
+    }
+    let count = |s: Split| state.splits.iter().filter(|&&x| x == s).count();
+    println!("splits: train {}, valid {}, test {}", count(Split::Train), count(Split::Valid), count(Split::Test));
+}
+
+fn runs_of(project: &Project) -> Vec<(String, Option<RunInfo>)> {
+    let mut runs: Vec<(String, Option<RunInfo>)> = std::fs::read_dir(project.runs_dir())
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.path().is_dir())
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), RunInfo::read(&e.path())))
+                .collect()
+        })
+        .unwrap_or_default();
+    runs.sort_by(|a, b| a.0.cmp(&b.0));
+    runs
+}
+
+fn info(dir: &Path, json: bool) -> anyhow::Result<()> {
+    let project = Project::open(dir)?;
+    let runs = runs_of(&project);
+    if json {
+        let state = project.state();
+        let labels: serde_json::Map<String, serde_json::Value> = project
+            .labels()
+            .iter()
+            .map(|d| {
+                let n = state.annotations.values().filter(|a| a.labels.contains(&d.name)).count();
+                (d.name.clone(), serde_json::json!({ "count": n, "colour": d.colour, "hotkey": d.hotkey }))
+            })
+            .collect();
+        let count = |s: Split| state.splits.iter().filter(|&&x| x == s).count();
+        let out = serde_json::json!({
+            "name": project.meta.name,
+            "task": project.meta.task,
+            "examples": project.len(),
+            "labeled": state.annotations.len(),
+            "labels": labels,
+            "splits": { "train": count(Split::Train), "valid": count(Split::Valid), "test": count(Split::Test) },
+            "sources": project.meta.sources,
+            "model": project.meta.model,
+            "runs": runs.iter().map(|(name, info)| serde_json::json!({
+                "name": name,
+                "best_accuracy": info.as_ref().and_then(|i| i.best.as_ref()).and_then(|b| b.accuracy),
+            })).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!("{} — {}", project.meta.name, dir.display());
+    print_summary(&project);
+    for s in &project.meta.sources {
+        println!(
+            "source: {} (sha256 {}, {} rows, {} problems)",
+            s["path"].as_str().unwrap_or("?"),
+            s["sha256"].as_str().unwrap_or("?"),
+            s["rows"],
+            s["problems"]
+        );
+    }
+    if let Some(m) = &project.meta.model {
+        println!("model: {m}");
+    }
+    for (name, info) in runs {
+        let acc =
+            info.and_then(|i| i.best).and_then(|b| b.accuracy).map(|a| format!("accuracy {a:.4}")).unwrap_or_default();
+        println!("run: {name} {acc}");
+    }
+    Ok(())
+}
+
+fn label(args: LabelArgs) -> anyhow::Result<()> {
+    let mut project = Project::open(&args.dir)?;
+    let split = match &args.split {
+        Some(s) => {
+            Some(Split::parse(s).ok_or_else(|| anyhow::anyhow!("unknown split \"{s}\": use train, valid or test"))?)
+        }
+        None => None,
+    };
+    let text = match (&args.search, &args.regex) {
+        (Some(s), _) => Some(TextQuery::Substring(s.clone())),
+        (None, Some(r)) => Some(TextQuery::Regex(r.clone())),
+        _ => None,
+    };
+    let filtering = text.is_some() || split.is_some() || args.where_label.is_some() || args.unlabeled_only;
+    let mut rows = args.rows.clone();
+    if filtering {
+        let filter =
+            Filter { text, label: args.where_label.clone(), split, unlabeled: args.unlabeled_only, disagrees: false };
+        let found = project.query(&filter, SortOrder::Row)?;
+        rows = if rows.is_empty() { found } else { rows.into_iter().filter(|r| found.contains(r)).collect() };
+    } else if rows.is_empty() {
+        anyhow::bail!(
+            "say which examples: --rows, or a filter (--search, --regex, --where-label, --split, --unlabeled-only)"
+        );
+    }
+    let n = rows.len();
+    match (&args.label, args.clear) {
+        (_, true) => project.apply(Op::ClearLabels { rows })?,
+        (Some(label), false) => project.set_labels(rows, vec![label.clone()])?,
+        (None, false) => anyhow::bail!("give --label or --clear"),
+    }
+    println!("{} {n} examples", if args.clear { "unlabeled" } else { "labeled" });
+    Ok(())
+}
+
+fn labels(args: LabelsArgs) -> anyhow::Result<()> {
+    let mut project = Project::open(&args.dir)?;
+    for name in &args.add {
+        project.apply(Op::AddLabel { name: name.clone() })?;
+    }
+    for pair in &args.rename {
+        let (from, to) = pair.split_once('=').ok_or_else(|| anyhow::anyhow!("write --rename OLD=NEW"))?;
+        project.apply(Op::RenameLabel { from: from.trim().into(), to: to.trim().into() })?;
+    }
+    for spec in &args.merge {
+        let (from, into) = spec.split_once('=').ok_or_else(|| anyhow::anyhow!("write --merge A,B=INTO"))?;
+        let from = from.split(',').map(|s| s.trim().to_string()).filter(|s| s != into.trim()).collect();
+        project.apply(Op::MergeLabels { from, into: into.trim().into() })?;
+    }
+    for name in &args.delete {
+        project.apply(Op::DeleteLabel { name: name.clone() })?;
+    }
+    print_summary(&project);
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! What a training run takes from a project: the single-label examples of the train split, and
+//! those of the validation split to pick the best checkpoint.
+
+use crate::data::LabeledTexts;
+
+use super::{Project, ProjectError, Split, Task};
+
+fn split_data(project: &Project, split: Split) -> LabeledTexts {
+    let rows = project.single_labeled(split);
+    let sha256 = project
+        .meta
+        .sources
+        .first()
+        .and_then(|s| s.get("sha256"))
+        .and_then(|s| s.as_str())
+        .unwrap_or_default()
+        .to_string();
+    LabeledTexts {
+        texts: rows.iter().filter_map(|(r, _)| project.example(*r).map(|e| e.text.clone())).collect(),
+        labels: rows.iter().map(|(_, l)| l.to_string()).collect(),
+        path: project.dir().to_path_buf(),
+        sha256,
+        text_column: "text".into(),
+        label_column: format!("label ({} split)", split.name()),
+    }
+}
+
+/// The training and validation data of a single-label project.
+pub fn project_training_data(project: &Project) -> Result<(LabeledTexts, Option<LabeledTexts>), ProjectError> {
+    if project.meta.task != Task::SingleLabel {
+        return Err(ProjectError::Invalid(format!(
+            "this project's task is {:?}; Attune trains single-label classifiers so far",
+            project.meta.task
+        )));
+    }
+    let train = split_data(project, Split::Train);
+    if train.is_empty() {
+        return Err(ProjectError::Invalid(
+            "no example of the train split has a label yet: label some examples first".into(),
+        ));
+    }
+    let valid = split_data(project, Split::Valid);
+    Ok((train, (!valid.is_empty()).then_some(valid)))
+}

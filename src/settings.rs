@@ -22,6 +22,15 @@ pub fn config_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("org", "Attune", "attune").map(|d| d.config_dir().to_path_buf())
 }
 
+/// Where Attune keeps data of its own (the sample project): `$ATTUNE_DATA_DIR` when set, else the
+/// platform's data directory.
+pub fn data_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("ATTUNE_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("org", "Attune", "attune").map(|d| d.data_dir().to_path_buf())
+}
+
 impl Settings {
     /// Loads the settings; a missing or unreadable file gives the defaults.
     pub fn load() -> Self {

@@ -39,6 +39,7 @@ fn make(dir: &Path, rows: usize) -> Project {
         sources: vec![],
         split_seed: 1,
         model: None,
+        run: None,
     };
     Project::create(dir, meta, examples, state).unwrap()
 }

@@ -4,7 +4,8 @@
 
 use candle_core::Tensor;
 
-use super::layers::{activate, attention_bias, dropout, softmax_last_dim, DropoutRng, LayerNorm, Linear};
+use super::kernels::{self, fused};
+use super::layers::{attention_bias, dropout, masked_softmax, DropoutRng, LayerNorm, Linear};
 use super::params::{Init, ParamBuilder};
 use super::tokenizer::EncodedBatch;
 use super::weights::LayerNames;
@@ -117,10 +118,7 @@ impl Encoder {
 
     /// The word-embedding rows of a batch's token ids: (batch, seq, embedding).
     pub fn word_embeddings(&self, batch: &EncodedBatch) -> candle_core::Result<Tensor> {
-        let (rows, seq) = batch.input_ids.dims2()?;
-        let flat = batch.input_ids.flatten_all()?;
-        let e = self.embeddings.word.dim(1)?;
-        self.embeddings.word.index_select(&flat, 0)?.reshape((rows, seq, e))
+        lookup(&self.embeddings.word, &batch.input_ids)
     }
 
     /// Runs the encoder on token ids.
@@ -143,13 +141,10 @@ impl Encoder {
         capture_attention: bool,
     ) -> candle_core::Result<EncoderOutput> {
         let emb = &self.embeddings;
-        let (rows, seq) = batch.position_ids.dims2()?;
-        let e = emb.word.dim(1)?;
-        let positions = emb.position.index_select(&batch.position_ids.flatten_all()?, 0)?.reshape((rows, seq, e))?;
+        let positions = lookup(&emb.position, &batch.position_ids)?;
         let mut x = words.broadcast_add(&positions)?;
         if let Some(types) = &emb.token_type {
-            let t = types.index_select(&batch.token_type_ids.flatten_all()?, 0)?.reshape((rows, seq, e))?;
-            x = x.add(&t)?;
+            x = x.add(&lookup(types, &batch.token_type_ids)?)?;
         }
         x = emb.norm.forward(&x)?;
         x = dropout(&x, emb.dropout, &mut rng)?;
@@ -185,21 +180,27 @@ impl Attention {
         let k = split(self.key.forward(x)?)?;
         let v = split(self.value.forward(x)?)?;
         let scale = 1.0 / (self.head_dim as f64).sqrt();
-        let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(bias)?;
-        let probs = softmax_last_dim(&scores)?;
+        let probs = masked_softmax(&q.matmul(&k.t()?)?, bias, scale)?;
         let dropped = dropout(&probs, self.dropout, rng)?;
         let context = dropped.matmul(&v)?.transpose(1, 2)?.reshape((batch, seq, hidden))?;
-        let out = self.output.forward(&context)?;
-        let out = dropout(&out, self.hidden_dropout, rng)?;
-        Ok((self.norm.forward(&out.add(x)?)?, probs))
+        let out = self.output.forward_residual(&context, x, self.hidden_dropout, rng)?;
+        Ok((self.norm.forward(&out)?, probs))
     }
 }
 
 impl FeedForward {
     fn forward(&self, x: &Tensor, rng: &mut Option<&mut DropoutRng>) -> candle_core::Result<Tensor> {
-        let h = activate(&self.intermediate.forward(x)?, self.activation)?;
-        let out = self.output.forward(&h)?;
-        let out = dropout(&out, self.dropout, rng)?;
-        self.norm.forward(&out.add(x)?)
+        let h = self.intermediate.forward_activated(x, self.activation)?;
+        let out = self.output.forward_residual(&h, x, self.dropout, rng)?;
+        self.norm.forward(&out)
     }
+}
+
+/// Rows of an embedding table for (batch, seq) ids: (batch, seq, width).
+fn lookup(table: &Tensor, ids: &Tensor) -> candle_core::Result<Tensor> {
+    let (rows, seq) = ids.dims2()?;
+    let width = table.dim(1)?;
+    let flat = ids.flatten_all()?;
+    let out = if fused(table) { kernels::embedding(table, &flat)? } else { table.index_select(&flat, 0)? };
+    out.reshape((rows, seq, width))
 }

@@ -1,11 +1,14 @@
 //! The building blocks of the encoder, written from differentiable candle ops: linear layers,
 //! LayerNorm, softmax, activations and dropout. (candle_nn's fused LayerNorm and softmax have no
 //! backward pass, and its dropout uses an unseeded generator; these do not have those problems.)
+//! On the CPU in f32 the hot chains run as fused kernels with their own backward pass
+//! (`kernels`); the primitive-op versions remain for other devices and as the tests' reference.
 
 use candle_core::{DType, Device, Tensor, D};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+use super::kernels::{self, fused};
 use super::Activation;
 
 /// y = x Wᵀ + b, for inputs of any rank (the last dimension is the feature dimension).
@@ -21,18 +24,65 @@ impl Linear {
     }
 
     pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let dims = x.dims().to_vec();
+        let (y, dims) = self.product(x)?;
+        let y = match &self.bias {
+            Some(b) if fused(&y) => kernels::bias_add(&y, b)?,
+            Some(b) => y.broadcast_add(b)?,
+            None => y,
+        };
+        y.reshape(dims)
+    }
+
+    /// activation(x Wᵀ + b); erf-GELU with a bias runs as one fused op on the CPU.
+    pub fn forward_activated(&self, x: &Tensor, activation: Activation) -> candle_core::Result<Tensor> {
+        match (&self.bias, activation) {
+            (Some(b), Activation::Gelu) => {
+                let (y, dims) = self.product(x)?;
+                if fused(&y) {
+                    return kernels::bias_gelu(&y, b)?.reshape(dims);
+                }
+                activate(&y.broadcast_add(b)?.reshape(dims)?, activation)
+            }
+            _ => activate(&self.forward(x)?, activation),
+        }
+    }
+
+    /// dropout(x Wᵀ + b) + residual: the end of an attention or feed-forward block.
+    pub fn forward_residual(
+        &self,
+        x: &Tensor,
+        residual: &Tensor,
+        p: f64,
+        rng: &mut Option<&mut DropoutRng>,
+    ) -> candle_core::Result<Tensor> {
+        let (y, dims) = self.product(x)?;
+        match &self.bias {
+            Some(b) if fused(&y) => {
+                let mask = match rng {
+                    Some(r) => r.mask(y.elem_count(), p),
+                    None => None,
+                };
+                kernels::bias_residual(&y, b, &residual.reshape(y.shape())?, mask)?.reshape(dims)
+            }
+            _ => {
+                let y = match &self.bias {
+                    Some(b) => y.broadcast_add(b)?,
+                    None => y,
+                };
+                dropout(&y.reshape(dims)?, p, rng)?.add(residual)
+            }
+        }
+    }
+
+    /// x Wᵀ as a matrix (rows, out), and the output's full shape.
+    fn product(&self, x: &Tensor) -> candle_core::Result<(Tensor, Vec<usize>)> {
+        let mut dims = x.dims().to_vec();
         let in_dim = dims[dims.len() - 1];
         let rows: usize = dims[..dims.len() - 1].iter().product();
-        let x2 = x.reshape((rows, in_dim))?;
-        let mut y = x2.matmul(&self.weight.t()?)?;
-        if let Some(b) = &self.bias {
-            y = y.broadcast_add(b)?;
-        }
-        let mut out_dims = dims;
-        let last = out_dims.len() - 1;
-        out_dims[last] = self.weight.dim(0)?;
-        y.reshape(out_dims)
+        let y = x.reshape((rows, in_dim))?.matmul(&self.weight.t()?)?;
+        let last = dims.len() - 1;
+        dims[last] = self.weight.dim(0)?;
+        Ok((y, dims))
     }
 }
 
@@ -50,6 +100,9 @@ impl LayerNorm {
     }
 
     pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        if fused(x) {
+            return kernels::layer_norm(x, &self.weight, &self.bias, self.eps);
+        }
         let mean = x.mean_keepdim(D::Minus1)?;
         let centered = x.broadcast_sub(&mean)?;
         let variance = centered.sqr()?.mean_keepdim(D::Minus1)?;
@@ -61,10 +114,22 @@ impl LayerNorm {
 /// Softmax over the last dimension. The row maximum is subtracted for stability; it is detached
 /// because softmax does not change when a constant is subtracted, so its gradient is zero.
 pub fn softmax_last_dim(x: &Tensor) -> candle_core::Result<Tensor> {
+    if fused(x) {
+        return kernels::softmax(x);
+    }
     let max = x.max_keepdim(D::Minus1)?.detach();
     let exp = x.broadcast_sub(&max)?.exp()?;
     let sum = exp.sum_keepdim(D::Minus1)?;
     exp.broadcast_div(&sum)
+}
+
+/// softmax(scale · scores + bias) for attention scores (batch, heads, queries, keys) and the
+/// padding bias (batch, 1, 1, keys).
+pub fn masked_softmax(scores: &Tensor, bias: &Tensor, scale: f64) -> candle_core::Result<Tensor> {
+    if fused(scores) {
+        return kernels::masked_softmax(scores, bias, scale);
+    }
+    softmax_last_dim(&(scores * scale)?.broadcast_add(bias)?)
 }
 
 pub fn activate(x: &Tensor, activation: Activation) -> candle_core::Result<Tensor> {
@@ -86,17 +151,26 @@ impl DropoutRng {
         Self { rng: SmallRng::seed_from_u64(seed) }
     }
 
-    /// Zeroes each element with probability `p` and scales the rest by 1/(1-p).
-    pub fn apply(&mut self, x: &Tensor, p: f64) -> candle_core::Result<Tensor> {
+    /// A dropout mask of `count` values: 0 with probability `p`, 1/(1-p) otherwise; None when
+    /// `p` is 0 (nothing is dropped and no random numbers are drawn).
+    pub fn mask(&mut self, count: usize, p: f64) -> Option<Vec<f32>> {
         if p <= 0.0 {
-            return Ok(x.clone());
+            return None;
         }
         let keep = 1.0 - p;
         let scale = (1.0 / keep) as f32;
         let threshold = (keep * u32::MAX as f64) as u32;
-        let count = x.elem_count();
-        let mask: Vec<f32> =
-            (0..count).map(|_| if self.rng.random::<u32>() < threshold { scale } else { 0.0 }).collect();
+        Some((0..count).map(|_| if self.rng.random::<u32>() < threshold { scale } else { 0.0 }).collect())
+    }
+
+    /// Zeroes each element with probability `p` and scales the rest by 1/(1-p).
+    pub fn apply(&mut self, x: &Tensor, p: f64) -> candle_core::Result<Tensor> {
+        let Some(mask) = self.mask(x.elem_count(), p) else {
+            return Ok(x.clone());
+        };
+        if fused(x) {
+            return kernels::apply_mask(x, mask);
+        }
         let mask = Tensor::from_vec(mask, x.shape(), &Device::Cpu)?.to_device(x.device())?;
         x.mul(&mask.to_dtype(x.dtype())?)
     }

@@ -14,6 +14,7 @@ mod download;
 mod encoder;
 mod error;
 mod heads;
+pub mod kernels;
 mod layers;
 mod params;
 pub mod synthetic;

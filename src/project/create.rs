@@ -94,6 +94,7 @@ pub fn create_from_import(
         sources,
         split_seed: opts.seed,
         model: None,
+        run: None,
     };
     let state = State { label_defs, annotations, notes: BTreeMap::new(), splits, added: Vec::new() };
     Project::create(dir, meta, examples, state)

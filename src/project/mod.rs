@@ -11,6 +11,7 @@ mod error;
 mod export;
 mod filter;
 mod journal;
+mod sample;
 mod splits;
 mod state;
 mod training;
@@ -25,6 +26,7 @@ pub use create::{create_from_import, CreateOptions, SplitPlan};
 pub use error::ProjectError;
 pub use export::{export, ExportFormat};
 pub use filter::{Filter, Predictions, SortOrder, TextQuery};
+pub use sample::create_sample_project;
 pub use splits::stratified_splits;
 pub use state::{Op, State};
 pub use training::project_training_data;
@@ -57,9 +59,12 @@ pub struct ProjectMeta {
     /// Where the examples came from (file, SHA-256, format, columns), one entry per imported file.
     pub sources: Vec<serde_json::Value>,
     pub split_seed: u64,
-    /// The base model or run chosen for this project.
+    /// The base model chosen for this project's runs (hub id or folder).
     #[serde(default)]
     pub model: Option<String>,
+    /// The run (folder name under runs/) picked as the project's model.
+    #[serde(default)]
+    pub run: Option<String>,
 }
 
 pub struct Project {

@@ -1,6 +1,6 @@
 //! The training loop: a plain function that fine-tunes a classifier and reports events.
 //! The CLI prints the events with a progress bar, the app receives them over a channel from a
-//! worker thread, and tests collect them in a closure. It checks the cancel token between steps.
+//! worker thread, and tests collect them in a closure. It checks the cancel token (and waits while paused) between steps.
 //!
 //! Event order: Started, then (Step | Eval | Checkpoint)*, then exactly one Finished.
 
@@ -190,6 +190,7 @@ fn run(job: &TrainJob, on_event: &mut dyn FnMut(TrainEvent), cancel: &CancelToke
         let batches = epoch_batches(&lengths, cfg.batch_size, &mut batch_rng);
         let eval_points = eval_points(batches.len(), cfg.evals_per_epoch);
         for (b, indices) in batches.iter().enumerate() {
+            cancel.wait_while_paused();
             if cancel.is_cancelled() {
                 return Err(TrainError::Cancelled);
             }

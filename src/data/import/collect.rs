@@ -27,6 +27,7 @@ pub(crate) struct Collector<'a> {
     path: PathBuf,
     /// Parquet reads bytes outside the tally; it reports its own count.
     extra_bytes: u64,
+    position: u64,
 }
 
 impl<'a> Collector<'a> {
@@ -38,6 +39,7 @@ impl<'a> Collector<'a> {
             progress,
             path: path.to_path_buf(),
             extra_bytes: 0,
+            position: 0,
         };
         c.check_cancel()?;
         c.report_progress();
@@ -46,6 +48,30 @@ impl<'a> Collector<'a> {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Makes room for this many more rows (when the format knows its row count).
+    pub fn reserve(&mut self, rows: usize) {
+        self.rows.reserve(rows);
+    }
+
+    /// Where in the (decoded) text the current row starts, for sizing the row vector.
+    pub fn at_byte(&mut self, position: u64) {
+        self.position = position;
+    }
+
+    /// Grows the row vector to the number of rows the file will likely hold, estimated from
+    /// the rows per byte so far, rather than doubling (which would copy all rows each time and
+    /// leave up to half the capacity unused).
+    fn grow(&mut self) {
+        let len = self.rows.len();
+        let (done, total) = (self.position, self.progress.total_bytes);
+        let extra = if len >= 4096 && done > 0 && done < total {
+            (len as f64 * (total - done) as f64 / done as f64 * 1.03) as usize + 4096
+        } else {
+            len.max(1024)
+        };
+        self.rows.reserve(extra);
     }
 
     /// Starts the next data row and returns its 0-based number.
@@ -65,6 +91,9 @@ impl<'a> Collector<'a> {
     pub fn push(&mut self, row: usize, line: Option<u64>, result: Result<ImportedRow, String>) {
         match result {
             Ok(r) => {
+                if self.rows.len() == self.rows.capacity() {
+                    self.grow();
+                }
                 if !r.labels.is_empty() || r.score.is_some() {
                     self.targeted += 1;
                 }

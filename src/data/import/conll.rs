@@ -7,7 +7,7 @@
 use std::io::BufRead;
 
 use super::collect::Collector;
-use super::lines::{is_blank, not_utf8_message, Lines};
+use super::lines::{is_blank, not_utf8_message, Line, Lines};
 use super::{ImportError, ImportedRow, TextEncoding};
 
 /// The columns a CoNLL import reports.
@@ -40,7 +40,8 @@ pub(crate) fn read<R: BufRead>(text: R, enc: TextEncoding, c: &mut Collector) ->
     let mut lines = Lines::new(text, c.path(), enc);
     let mut columns: Option<usize> = None;
     let mut sentence = Sentence::default();
-    while let Some((line, bytes)) = lines.next_line()? {
+    while let Some(Line { number: line, end_offset, bytes }) = lines.next_line()? {
+        c.at_byte(end_offset);
         if is_blank(bytes) {
             c.blank_line();
             finish(&mut sentence, c)?;
@@ -141,8 +142,8 @@ pub(crate) fn looks_like(text: &str) -> bool {
     let (columns, share) = super::dialect::modal_fields(counts);
     token_lines >= 2
         && columns >= 2
-        && share >= 0.95
-        && tagged * 10 >= token_lines * 9
+        && share >= 0.8
+        && tagged * 10 >= token_lines * 8
         && (blank > 0 || docstart)
         && token_lines >= 2 * blank.saturating_sub(1)
 }

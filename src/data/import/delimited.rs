@@ -5,13 +5,12 @@
 //! few fields (or extra non-empty ones) is a row problem with its line number.
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
 use std::io::Read;
 
 use super::collect::Collector;
 use super::dialect::{column_names, generated_names, modal_fields};
 use super::mapping::{build_row, resolve, Cell, Mapping};
-use super::source::read_error;
+use super::records::with_records;
 use super::{ImportError, ImportSpec, TextEncoding};
 
 const LOOKAHEAD_RECORDS: usize = 100;
@@ -40,8 +39,8 @@ pub(crate) struct Columns {
     pub mapping: Mapping<usize>,
 }
 
-/// Reads every record into the collector.
-pub(crate) fn read<R: Read>(
+/// Reads every record into the collector; the records are parsed on a second thread.
+pub(crate) fn read<R: Read + Send>(
     text: R,
     delimiter: u8,
     quoting: bool,
@@ -50,36 +49,37 @@ pub(crate) fn read<R: Read>(
     c: &mut Collector,
 ) -> Result<Columns, ImportError> {
     let path = c.path().to_path_buf();
-    let mut rdr = reader(text, delimiter, quoting);
-    let mut next = |rec: &mut csv::ByteRecord| -> Result<bool, ImportError> {
-        rdr.read_byte_record(rec).map_err(|e| match e.into_kind() {
-            csv::ErrorKind::Io(io) => read_error(&path, enc, io),
-            other => ImportError::Read { path: path.clone(), reason: format!("{other:?}") },
-        })
-    };
-    let mut ahead: VecDeque<csv::ByteRecord> = VecDeque::new();
-    let mut rec = csv::ByteRecord::new();
-    while ahead.len() < LOOKAHEAD_RECORDS && next(&mut rec)? {
-        ahead.push_back(rec.clone());
-    }
-    let names = if spec.layout.has_header {
-        let header = ahead.pop_front().ok_or_else(|| ImportError::Empty { path: path.clone() })?;
-        column_names(&header.iter().map(lossy).collect::<Vec<_>>())
-    } else {
-        let (fields, _) = modal_fields(ahead.iter().filter(|r| !is_blank(r)).map(|r| r.len()));
-        generated_names(fields)
-    };
-    if names.is_empty() {
-        return Err(ImportError::Empty { path });
-    }
-    let mapping = resolve(spec, &names, &path)?;
-    for r in ahead.drain(..) {
-        take(&r, &names, &mapping, c)?;
-    }
-    while next(&mut rec)? {
-        take(&rec, &names, &mapping, c)?;
-    }
-    Ok(Columns { names, mapping })
+    with_records(reader(text, delimiter, quoting), &path, enc, |records| {
+        let mut first: Vec<Vec<csv::ByteRecord>> = Vec::new();
+        let mut seen = 0;
+        while seen < LOOKAHEAD_RECORDS {
+            let Some(batch) = records.next_batch()? else { break };
+            seen += batch.len();
+            first.push(batch);
+        }
+        let mut ahead = first.iter().flatten().take(LOOKAHEAD_RECORDS);
+        let names = if spec.layout.has_header {
+            let header = ahead.next().ok_or_else(|| ImportError::Empty { path: path.clone() })?;
+            column_names(&header.iter().map(lossy).collect::<Vec<_>>())
+        } else {
+            generated_names(modal_fields(ahead.filter(|r| !is_blank(r)).map(|r| r.len())).0)
+        };
+        if names.is_empty() {
+            return Err(ImportError::Empty { path: path.clone() });
+        }
+        let mapping = resolve(spec, &names, &path)?;
+        let skip = usize::from(spec.layout.has_header);
+        for rec in first.iter().flatten().skip(skip) {
+            take(rec, &names, &mapping, c)?;
+        }
+        while let Some(batch) = records.next_batch()? {
+            for rec in &batch {
+                take(rec, &names, &mapping, c)?;
+            }
+            records.give_back(batch);
+        }
+        Ok(Columns { names, mapping })
+    })
 }
 
 fn take(
@@ -93,6 +93,9 @@ fn take(
         return Ok(());
     }
     let row = c.next_row()?;
+    if let Some(p) = rec.position() {
+        c.at_byte(p.byte());
+    }
     let line = rec.position().map(|p| p.line());
     let extra_filled = rec.iter().skip(names.len()).any(|f| !f.iter().all(u8::is_ascii_whitespace));
     if rec.len() < names.len() || extra_filled {

@@ -110,7 +110,7 @@ pub(crate) fn known_binary(sample: &[u8]) -> Option<(&'static str, &'static str)
 
 /// A reader that yields UTF-8: UTF-8 input passes through (its BOM skipped by the caller);
 /// UTF-16 and Windows-1252 input is decoded on the fly. Invalid UTF-16 is an `InvalidData` error.
-pub(crate) fn utf8_reader<'a, R: Read + 'a>(inner: R, enc: TextEncoding) -> Box<dyn Read + 'a> {
+pub(crate) fn utf8_reader<'a, R: Read + Send + 'a>(inner: R, enc: TextEncoding) -> Box<dyn Read + Send + 'a> {
     match enc {
         TextEncoding::Utf8 | TextEncoding::Utf8Bom => Box::new(inner),
         other => Box::new(Transcode::new(inner, encoding_rs_of(other))),

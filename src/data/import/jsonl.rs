@@ -9,7 +9,7 @@ use std::io::BufRead;
 use serde_json::{Map, Value};
 
 use super::collect::Collector;
-use super::lines::{is_blank, Lines};
+use super::lines::{is_blank, Line, Lines};
 use super::mapping::{build_row, resolve, Cell, Mapping};
 use super::{ImportError, ImportSpec, TextEncoding};
 
@@ -98,7 +98,7 @@ pub(crate) fn read<R: BufRead>(
     let mut ahead: Vec<(u64, Vec<u8>)> = Vec::new();
     let mut columns: Vec<JsonColumn> = Vec::new();
     while ahead.len() < LOOKAHEAD_LINES {
-        let Some((line, bytes)) = lines.next_line()? else { break };
+        let Some(Line { number: line, bytes, .. }) = lines.next_line()? else { break };
         if is_blank(bytes) {
             c.blank_line();
             continue;
@@ -114,11 +114,12 @@ pub(crate) fn read<R: BufRead>(
         take(*line, bytes, &columns, &mapping, c)?;
     }
     drop(ahead);
-    while let Some((line, bytes)) = lines.next_line()? {
+    while let Some(Line { number: line, end_offset, bytes }) = lines.next_line()? {
         if is_blank(bytes) {
             c.blank_line();
             continue;
         }
+        c.at_byte(end_offset);
         take(line, bytes, &columns, &mapping, c)?;
     }
     Ok((names, mapping))

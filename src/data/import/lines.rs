@@ -7,27 +7,36 @@ use std::path::{Path, PathBuf};
 use super::source::read_error;
 use super::{ImportError, TextEncoding};
 
+/// One line: its 1-based number, the byte offset of its end, and its bytes without the newline.
+pub(crate) struct Line<'a> {
+    pub number: u64,
+    pub end_offset: u64,
+    pub bytes: &'a [u8],
+}
+
 pub(crate) struct Lines<R> {
     inner: R,
     buf: Vec<u8>,
     line: u64,
+    offset: u64,
     path: PathBuf,
     enc: TextEncoding,
 }
 
 impl<R: BufRead> Lines<R> {
     pub fn new(inner: R, path: &Path, enc: TextEncoding) -> Self {
-        Lines { inner, buf: Vec::with_capacity(1 << 12), line: 0, path: path.to_path_buf(), enc }
+        Lines { inner, buf: Vec::with_capacity(1 << 12), line: 0, offset: 0, path: path.to_path_buf(), enc }
     }
 
-    /// The next line's number and bytes, or `None` at the end of the file.
-    pub fn next_line(&mut self) -> Result<Option<(u64, &[u8])>, ImportError> {
+    /// The next line, or `None` at the end of the file.
+    pub fn next_line(&mut self) -> Result<Option<Line<'_>>, ImportError> {
         self.buf.clear();
         let n = self.inner.read_until(b'\n', &mut self.buf).map_err(|e| read_error(&self.path, self.enc, e))?;
         if n == 0 {
             return Ok(None);
         }
         self.line += 1;
+        self.offset += n as u64;
         let mut end = self.buf.len();
         if self.buf[..end].ends_with(b"\n") {
             end -= 1;
@@ -35,7 +44,7 @@ impl<R: BufRead> Lines<R> {
         if self.buf[..end].ends_with(b"\r") {
             end -= 1;
         }
-        Ok(Some((self.line, &self.buf[..end])))
+        Ok(Some(Line { number: self.line, end_offset: self.offset, bytes: &self.buf[..end] }))
     }
 }
 

@@ -18,6 +18,7 @@ mod lines;
 mod mapping;
 mod parquet_file;
 mod plain;
+mod records;
 mod rows;
 mod sniff;
 mod source;
@@ -26,6 +27,7 @@ mod suggest;
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use error::ImportError;
 pub use layout::{Format, Layout, TextEncoding};
@@ -38,7 +40,8 @@ use collect::{Collector, Progress};
 use source::{hash_file, open_error, open_text, stamp, Tally};
 
 /// Imports a file. Progress is reported at the start, every 65,536 rows and at the end.
-/// Fails if the file changes (size or modification time) while it is read.
+/// Fails if the file changes (size or modification time) while it is read. The file's SHA-256
+/// is computed on a second thread while the rows are read.
 pub fn import(
     path: &Path,
     spec: &ImportSpec,
@@ -47,19 +50,32 @@ pub fn import(
 ) -> Result<Imported, ImportError> {
     let before = stamp(path)?;
     let file = std::fs::File::open(path).map_err(|e| open_error(path, e))?;
-    let tally = Tally::default();
-    let progress = Progress { on_progress, cancel, total_bytes: before.len, tally: tally.clone() };
-    let (rows, report, columns) = match spec.layout.format {
-        Format::Parquet => read_parquet(file, spec, progress, path)?,
-        _ => read_text(tally.reader(file), spec, progress, path)?,
-    };
+    let failed = AtomicBool::new(false);
+    let stop = || failed.load(Ordering::Relaxed) || cancel.is_cancelled();
+    let (read, sha256) = std::thread::scope(|scope| {
+        let hashing = std::thread::Builder::new()
+            .name("attune-import-hash".into())
+            .spawn_scoped(scope, || hash_file(path, &stop));
+        let tally = Tally::default();
+        let progress = Progress { on_progress, cancel, total_bytes: before.len, tally: tally.clone() };
+        let read = match spec.layout.format {
+            Format::Parquet => read_parquet(file, spec, progress, path),
+            _ => read_text(tally.reader(file), spec, progress, path),
+        };
+        failed.store(read.is_err(), Ordering::Relaxed);
+        let sha256 = match hashing {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(ImportError::Read { path: path.to_path_buf(), reason: "hashing the file failed".into() })
+            }),
+            Err(_) => hash_file(path, &stop),
+        };
+        (read, sha256)
+    });
+    let (rows, report, columns) = read?;
+    let sha256 = sha256?.ok_or_else(|| ImportError::Cancelled { path: path.to_path_buf() })?;
     if stamp(path)? != before {
         return Err(ImportError::Changed { path: path.to_path_buf() });
     }
-    let sha256 = match spec.layout.format {
-        Format::Parquet => hash_file(path)?,
-        _ => tally.sha256(),
-    };
     Ok(Imported { rows, report, source: source_info(path, sha256, spec, columns) })
 }
 
@@ -72,27 +88,19 @@ pub fn import_bytes(
     cancel: &CancelToken,
 ) -> Result<Imported, ImportError> {
     let path = Path::new(name);
-    let tally = Tally::default();
-    let progress = Progress { on_progress, cancel, total_bytes: bytes.len() as u64, tally: tally.clone() };
+    let counted = Tally::default();
+    let progress = Progress { on_progress, cancel, total_bytes: bytes.len() as u64, tally: counted.clone() };
     let (rows, report, columns) = match spec.layout.format {
         Format::Parquet => read_parquet(bytes::Bytes::copy_from_slice(bytes), spec, progress, path)?,
-        _ => read_text(tally.reader(bytes), spec, progress, path)?,
+        _ => read_text(counted.reader(bytes), spec, progress, path)?,
     };
-    let sha256 = match spec.layout.format {
-        Format::Parquet => {
-            let t = Tally::default();
-            std::io::copy(&mut t.reader(bytes), &mut std::io::sink())
-                .map_err(|e| ImportError::Read { path: path.to_path_buf(), reason: e.to_string() })?;
-            t.sha256()
-        }
-        _ => tally.sha256(),
-    };
+    let sha256 = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(bytes));
     Ok(Imported { rows, report, source: source_info(path, sha256, spec, columns) })
 }
 
 type Read3 = (Vec<ImportedRow>, ImportReport, Vec<String>);
 
-fn read_text<R: Read>(raw: R, spec: &ImportSpec, progress: Progress, path: &Path) -> Result<Read3, ImportError> {
+fn read_text<R: Read + Send>(raw: R, spec: &ImportSpec, progress: Progress, path: &Path) -> Result<Read3, ImportError> {
     let enc = spec.layout.encoding;
     let text = open_text(raw, enc, progress.total_bytes, path)?;
     let mut c = Collector::new(progress, path)?;

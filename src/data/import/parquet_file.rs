@@ -59,6 +59,12 @@ fn primitive_problem(t: &Type) -> Option<String> {
         (Physical::BYTE_ARRAY, ConvertedType::NONE) => Some("binary (bytes, not text)".into()),
         (Physical::INT96, _) => Some("INT96 timestamp".into()),
         (Physical::FIXED_LEN_BYTE_ARRAY, ConvertedType::NONE) => Some("fixed-length binary".into()),
+        (_, ConvertedType::DATE) => Some("date".into()),
+        (_, ConvertedType::TIME_MILLIS | ConvertedType::TIME_MICROS) => Some("time of day".into()),
+        (_, ConvertedType::TIMESTAMP_MILLIS | ConvertedType::TIMESTAMP_MICROS) => Some("timestamp".into()),
+        (_, ConvertedType::DECIMAL) => Some("decimal".into()),
+        (_, ConvertedType::INTERVAL) => Some("interval".into()),
+        (_, ConvertedType::BSON) => Some("BSON".into()),
         (physical, converted) => Some(format!("{physical} {converted}")),
     }
 }
@@ -228,6 +234,8 @@ pub(crate) fn read<C: ChunkReader + 'static>(
     let mapping = resolve(spec, &leaves, &path)?;
     let keys: Vec<usize> = mapping.keys().map(|col| col.key).collect();
     let proj = projection(schema, &leaves, &keys).map_err(|e| parquet_error(&path, e))?;
+    let total_rows = reader.metadata().file_metadata().num_rows().max(0) as u64;
+    c.reserve(total_rows.min(usize::MAX as u64) as usize);
     let mut bytes_done = 0u64;
     for i in 0..reader.num_row_groups() {
         let group = reader.get_row_group(i).map_err(|e| parquet_error(&path, e))?;

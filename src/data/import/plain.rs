@@ -4,17 +4,18 @@
 use std::io::BufRead;
 
 use super::collect::Collector;
-use super::lines::{is_blank, not_utf8_message, Lines};
+use super::lines::{is_blank, not_utf8_message, Line, Lines};
 use super::{ImportError, ImportedRow, TextEncoding};
 
 pub(crate) fn read<R: BufRead>(text: R, enc: TextEncoding, c: &mut Collector) -> Result<(), ImportError> {
     let mut lines = Lines::new(text, c.path(), enc);
-    while let Some((line, bytes)) = lines.next_line()? {
+    while let Some(Line { number: line, end_offset, bytes }) = lines.next_line()? {
         if is_blank(bytes) {
             c.blank_line();
             continue;
         }
         let row = c.next_row()?;
+        c.at_byte(end_offset);
         let result = match std::str::from_utf8(bytes) {
             Ok(s) => Ok(ImportedRow {
                 source_row: row,

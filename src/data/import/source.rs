@@ -1,11 +1,12 @@
-//! Reading the source once: a reader that counts and hashes the raw bytes as they stream past
-//! (progress and the SHA-256 without a second pass), the size-and-mtime stamp that catches a file
-//! changing during the import, and opening the byte stream as UTF-8 text after a content check.
+//! Reading the source: a reader that counts the raw bytes as they stream past (for progress),
+//! the file's SHA-256 (computed alongside the import, stoppable), the size-and-mtime stamp that
+//! catches a file changing during the import, and opening the byte stream as UTF-8 text after a
+//! check of its first bytes.
 
-use std::cell::{Cell, RefCell};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
@@ -13,23 +14,19 @@ use sha2::{Digest, Sha256};
 use super::encoding::{binary_reason, decode_sample, known_binary, utf8_reader};
 use super::{ImportError, TextEncoding};
 
-/// The raw bytes read so far and their running hash, shared with the reader that feeds them.
+/// The raw bytes read so far, shared between the reader that feeds them (which may run on
+/// another thread) and the progress reports.
 #[derive(Clone, Default)]
 pub(crate) struct Tally {
-    bytes: Rc<Cell<u64>>,
-    hasher: Rc<RefCell<Sha256>>,
+    bytes: Arc<AtomicU64>,
 }
 
 impl Tally {
     pub fn bytes_read(&self) -> u64 {
-        self.bytes.get()
+        self.bytes.load(Ordering::Relaxed)
     }
 
-    pub fn sha256(&self) -> String {
-        format!("{:x}", self.hasher.borrow().clone().finalize())
-    }
-
-    /// Wraps a reader so that everything read through it is counted and hashed.
+    /// Wraps a reader so that everything read through it is counted.
     pub fn reader<R: Read>(&self, inner: R) -> TallyReader<R> {
         TallyReader { inner, tally: self.clone() }
     }
@@ -43,8 +40,7 @@ pub(crate) struct TallyReader<R> {
 impl<R: Read> Read for TallyReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.tally.bytes.set(self.tally.bytes.get() + n as u64);
-        self.tally.hasher.borrow_mut().update(&buf[..n]);
+        self.tally.bytes.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -80,12 +76,12 @@ const BUFFER_BYTES: usize = 1 << 18;
 
 /// Opens raw bytes as UTF-8 text: checks the first chunk (empty, binary, invalid UTF-16),
 /// skips a UTF-8 BOM and decodes other encodings on the fly.
-pub(crate) fn open_text<'a, R: Read + 'a>(
+pub(crate) fn open_text<'a, R: Read + Send + 'a>(
     raw: R,
     enc: TextEncoding,
     total_bytes: u64,
     path: &Path,
-) -> Result<Box<dyn BufRead + 'a>, ImportError> {
+) -> Result<Box<dyn BufRead + Send + 'a>, ImportError> {
     let mut buffered = BufReader::with_capacity(BUFFER_BYTES, raw);
     let first = buffered.fill_buf().map_err(|e| read_error(path, enc, e))?;
     check_text(first, enc, first.len() as u64 >= total_bytes, path)?;
@@ -125,11 +121,24 @@ pub(crate) fn check_text(sample: &[u8], enc: TextEncoding, complete: bool, path:
     Ok(text)
 }
 
-/// SHA-256 of a whole file, read in 1 MiB pieces.
-pub(crate) fn hash_file(path: &Path) -> Result<String, ImportError> {
-    let file = std::fs::File::open(path).map_err(|e| open_error(path, e))?;
-    let tally = Tally::default();
-    io::copy(&mut tally.reader(BufReader::with_capacity(1 << 20, file)), &mut io::sink())
-        .map_err(|e| ImportError::Read { path: path.to_path_buf(), reason: e.to_string() })?;
-    Ok(tally.sha256())
+/// SHA-256 of a whole file, read in 1 MiB pieces; `None` when `stop` was raised first.
+pub(crate) fn hash_file(path: &Path, stop: &dyn Fn() -> bool) -> Result<Option<String>, ImportError> {
+    let read_err = |e: io::Error| ImportError::Read { path: path.to_path_buf(), reason: e.to_string() };
+    let mut file = std::fs::File::open(path).map_err(|e| open_error(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        if stop() {
+            return Ok(None);
+        }
+        let n = match file.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_err(e)),
+        };
+        if n == 0 {
+            return Ok(Some(format!("{:x}", hasher.finalize())));
+        }
+        hasher.update(&buf[..n]);
+    }
 }

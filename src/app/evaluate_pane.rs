@@ -1,0 +1,237 @@
+//! The Evaluate pane: the chosen run measured on the project's validation split — accuracy and
+//! F1 cards, the per-class table, the confusion-matrix heat map whose cells list their examples
+//! (each one click from relabeling or explaining) — and model suggestions for every example.
+
+use super::shared::{no_project_ui, Pane, Shared};
+use super::widgets::confusion_ui;
+use super::worker::{Job, DRAIN_BUDGET};
+use crate::model::{argmax_rows, LoadOptions, SequenceClassifier};
+use crate::project::{Predictions, Split};
+use crate::train::{label_indices, ClassificationMetrics};
+
+struct EvalResult {
+    run: String,
+    metrics: ClassificationMetrics,
+    rows: Vec<usize>,
+    truth: Vec<usize>,
+    predicted: Vec<usize>,
+}
+
+enum Event {
+    Evaluated(Result<EvalResult, String>),
+    Progress(usize, usize),
+    Predicted(Result<Predictions, String>),
+}
+
+#[derive(Default)]
+pub struct EvaluatePane {
+    job: Option<Job<Event>>,
+    result: Option<EvalResult>,
+    selected: Option<(usize, usize)>,
+    selected_rows: Vec<usize>,
+    progress: Option<(usize, usize)>,
+}
+
+impl EvaluatePane {
+    pub fn has_result(&self) -> bool {
+        self.result.is_some()
+    }
+
+    pub fn selected_rows(&self) -> &[usize] {
+        &self.selected_rows
+    }
+
+    pub fn poll(&mut self, shared: &mut Shared) {
+        let Some(job) = &mut self.job else { return };
+        for event in job.drain(DRAIN_BUDGET) {
+            match event {
+                Event::Evaluated(Ok(r)) => {
+                    self.result = Some(r);
+                    self.selected = None;
+                    self.selected_rows.clear();
+                }
+                Event::Progress(done, total) => self.progress = Some((done, total)),
+                Event::Predicted(Ok(p)) => {
+                    if let Some(project) = &mut shared.project {
+                        shared.notes.info(format!("Suggestions from {} for {} examples", p.run, p.labels.len()));
+                        project.predictions = Some(p);
+                        shared.revision += 1;
+                    }
+                }
+                Event::Evaluated(Err(e)) | Event::Predicted(Err(e)) => shared.notes.error(e),
+            }
+        }
+        if job.is_finished() {
+            self.job = None;
+            self.progress = None;
+        }
+    }
+
+    fn evaluate(&mut self, ctx: &egui::Context, shared: &mut Shared) {
+        let (Some(project), Some(run_dir)) = (&shared.project, shared.run_dir()) else { return };
+        let run = project.meta.run.clone().unwrap_or_default();
+        let mut labeled = project.single_labeled(Split::Valid);
+        if labeled.is_empty() {
+            labeled = project.single_labeled(Split::Test);
+        }
+        let rows: Vec<usize> = labeled.iter().map(|(r, _)| *r).collect();
+        let labels: Vec<String> = labeled.iter().map(|(_, l)| l.to_string()).collect();
+        let texts: Vec<String> = rows.iter().filter_map(|&r| project.example(r).map(|e| e.text.clone())).collect();
+        if rows.is_empty() {
+            return shared.notes.error("No labeled examples in the validation or test split to evaluate on.");
+        }
+        let spawned = Job::spawn("evaluate", ctx, move |tx, _| {
+            let result = (|| -> Result<EvalResult, String> {
+                let model = SequenceClassifier::load(&run_dir, &LoadOptions { max_len: 256, ..LoadOptions::default() })
+                    .map_err(|e| e.to_string())?;
+                let truth = label_indices(&model.labels, &labels).map_err(|e| e.to_string())?;
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                let probs = model.predict(&refs, 32).map_err(|e| e.to_string())?;
+                let predicted = argmax_rows(&probs);
+                let metrics = ClassificationMetrics::compute(&model.labels, &truth, &predicted);
+                Ok(EvalResult { run, metrics, rows, truth, predicted })
+            })();
+            tx.send(Event::Evaluated(result));
+        });
+        match spawned {
+            Ok(j) => self.job = Some(j),
+            Err(e) => shared.notes.error(e),
+        }
+    }
+
+    fn suggest_all(&mut self, ctx: &egui::Context, shared: &mut Shared) {
+        let (Some(project), Some(run_dir)) = (&shared.project, shared.run_dir()) else { return };
+        let run = project.meta.run.clone().unwrap_or_default();
+        let texts: Vec<String> =
+            (0..project.len()).filter_map(|r| project.example(r).map(|e| e.text.clone())).collect();
+        let spawned = Job::spawn("suggest", ctx, move |tx, cancel| {
+            let result = (|| -> Result<Predictions, String> {
+                let model = SequenceClassifier::load(&run_dir, &LoadOptions { max_len: 256, ..LoadOptions::default() })
+                    .map_err(|e| e.to_string())?;
+                let mut labels = Vec::with_capacity(texts.len());
+                let mut confidence = Vec::with_capacity(texts.len());
+                for chunk in texts.chunks(256) {
+                    if cancel.is_cancelled() {
+                        return Err("Suggestions were cancelled.".into());
+                    }
+                    let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+                    let probs = model.predict(&refs, 32).map_err(|e| e.to_string())?;
+                    for (p, best) in probs.iter().zip(argmax_rows(&probs)) {
+                        labels.push(model.labels[best].clone());
+                        confidence.push(p[best]);
+                    }
+                    tx.send(Event::Progress(labels.len(), texts.len()));
+                }
+                Ok(Predictions { run, labels, confidence })
+            })();
+            tx.send(Event::Predicted(result));
+        });
+        match spawned {
+            Ok(j) => self.job = Some(j),
+            Err(e) => shared.notes.error(e),
+        }
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
+        if shared.project.is_none() {
+            return no_project_ui(ui, shared);
+        }
+        let Some(run) = shared.project.as_ref().and_then(|p| p.meta.run.clone()) else {
+            ui.label("Train a model first; the project's model is evaluated here.");
+            if ui.button("Go to Train").clicked() {
+                shared.go_to = Some(Pane::Train);
+            }
+            return;
+        };
+        ui.horizontal(|ui| {
+            ui.heading(format!("Evaluate {run}"));
+            let busy = self.job.is_some();
+            if ui.add_enabled(!busy, egui::Button::new("Evaluate on the validation split")).clicked() {
+                let ctx = ui.ctx().clone();
+                self.evaluate(&ctx, shared);
+            }
+            if ui.add_enabled(!busy, egui::Button::new("Suggest labels for every example")).clicked() {
+                let ctx = ui.ctx().clone();
+                self.suggest_all(&ctx, shared);
+            }
+            if let Some(job) = &self.job {
+                ui.spinner();
+                if let Some((done, total)) = self.progress {
+                    ui.label(format!("{done}/{total}"));
+                }
+                if ui.button("Cancel").clicked() {
+                    job.control.cancel();
+                }
+            }
+        });
+        if self.result.as_ref().is_none_or(|r| r.run != run) && self.job.is_none() {
+            let ctx = ui.ctx().clone();
+            self.evaluate(&ctx, shared);
+        }
+        let Some(result) = &self.result else { return };
+        let m = &result.metrics;
+        ui.horizontal(|ui| {
+            for (name, value) in [("Accuracy", m.accuracy), ("Macro F1", m.macro_f1), ("Weighted F1", m.weighted_f1)] {
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    ui.vertical(|ui| {
+                        ui.weak(name);
+                        ui.heading(format!("{:.1}%", value * 100.0));
+                    });
+                });
+            }
+            ui.label(format!("on {} validation examples", m.examples));
+        });
+        egui::Grid::new("per-class").striped(true).show(ui, |ui| {
+            for h in ["label", "precision", "recall", "F1", "support"] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for l in &m.labels {
+                let s = &m.per_class[l];
+                ui.label(l);
+                ui.label(format!("{:.3}", s.precision));
+                ui.label(format!("{:.3}", s.recall));
+                ui.label(format!("{:.3}", s.f1));
+                ui.label(s.support.to_string());
+                ui.end_row();
+            }
+        });
+        ui.separator();
+        if let Some(cell) = confusion_ui(ui, &m.labels, &m.confusion) {
+            self.selected = Some(cell);
+            self.selected_rows = (0..result.rows.len())
+                .filter(|&i| result.truth[i] == cell.0 && result.predicted[i] == cell.1)
+                .map(|i| result.rows[i])
+                .collect();
+        }
+        self.cell_examples_ui(ui, shared);
+    }
+
+    fn cell_examples_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
+        let (Some((t, p)), Some(result), Some(project)) = (self.selected, &self.result, &shared.project) else {
+            return;
+        };
+        let labels = &result.metrics.labels;
+        ui.strong(format!("{} examples labeled {} and predicted {}", self.selected_rows.len(), labels[t], labels[p]));
+        let mut go = None;
+        egui::ScrollArea::vertical().id_salt("cell-examples").max_height(220.0).show(ui, |ui| {
+            for &row in self.selected_rows.iter().take(500) {
+                let Some(ex) = project.example(row) else { continue };
+                ui.horizontal(|ui| {
+                    if ui.small_button(format!("Relabel {row}")).clicked() {
+                        go = Some((row, Pane::Label));
+                    }
+                    if ui.small_button(format!("Explain {row}")).clicked() {
+                        go = Some((row, Pane::Explain));
+                    }
+                    let text: String = ex.text.chars().take(140).collect();
+                    ui.label(text);
+                });
+            }
+        });
+        if let Some((row, pane)) = go {
+            shared.current_row = Some(row);
+            shared.go_to = Some(pane);
+        }
+    }
+}

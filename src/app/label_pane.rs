@@ -1,0 +1,324 @@
+//! The Label pane: a virtualized table of the examples (only visible rows are drawn, so 100,000
+//! scroll smoothly), keyboard-first labeling (1–9 by hotkey, J/K or arrows to move, U undo,
+//! R redo, / to search), filters, bulk relabel of the filtered selection, the model's suggestion
+//! and confidence once there are predictions, and a detail view of the current example.
+
+use super::shared::{no_project_ui, Pane, Shared};
+use crate::project::{Filter, Op, Project, SortOrder, Split, TextQuery};
+
+const ROW_HEIGHT: f32 = 22.0;
+
+#[derive(Default)]
+pub struct LabelPane {
+    search: String,
+    label_filter: Option<String>,
+    split_filter: Option<Split>,
+    unlabeled_only: bool,
+    disagrees_only: bool,
+    by_confidence: bool,
+    bulk_label: Option<String>,
+    note_draft: String,
+    /// The filtered rows and the (filter, revision) they were computed for.
+    rows: Vec<usize>,
+    computed_for: Option<(Filter, bool, u64)>,
+    focus_search: bool,
+    scroll_to_current: bool,
+}
+
+impl LabelPane {
+    fn filter(&self) -> Filter {
+        Filter {
+            text: (!self.search.trim().is_empty()).then(|| TextQuery::Substring(self.search.trim().to_string())),
+            label: self.label_filter.clone(),
+            split: self.split_filter,
+            unlabeled: self.unlabeled_only,
+            disagrees: self.disagrees_only,
+        }
+    }
+
+    fn refresh(&mut self, shared: &mut Shared) {
+        let key = (self.filter(), self.by_confidence, shared.revision);
+        if self.computed_for.as_ref() == Some(&key) {
+            return;
+        }
+        let Some(project) = &mut shared.project else { return };
+        let sort = if self.by_confidence { SortOrder::ConfidenceAscending } else { SortOrder::Row };
+        match project.query(&key.0, sort) {
+            Ok(rows) => self.rows = rows,
+            Err(e) => {
+                shared.notes.error(e.to_string());
+                self.disagrees_only = false;
+            }
+        }
+        self.computed_for = Some(key);
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
+        if shared.project.is_none() {
+            return no_project_ui(ui, shared);
+        }
+        self.refresh(shared);
+        self.keyboard(ui, shared);
+        self.filter_bar_ui(ui, shared);
+        ui.separator();
+        egui::Panel::right("example-detail").resizable(true).default_size(340.0).show(ui, |ui| {
+            self.detail_ui(ui, shared);
+        });
+        self.table_ui(ui, shared);
+    }
+
+    fn filter_bar_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
+        let Some(project) = &shared.project else { return };
+        let labels: Vec<String> = project.labels().iter().map(|d| d.name.clone()).collect();
+        let has_predictions = project.predictions.is_some();
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label("Search");
+            let search = ui
+                .add(egui::TextEdit::singleline(&mut self.search).hint_text("press / to search").desired_width(220.0));
+            let search = search.labelled_by(label.id);
+            if self.focus_search {
+                search.request_focus();
+                self.focus_search = false;
+            }
+            egui::ComboBox::from_label("Label filter")
+                .selected_text(self.label_filter.clone().unwrap_or_else(|| "any label".into()))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.label_filter, None, "any label");
+                    for l in &labels {
+                        ui.selectable_value(&mut self.label_filter, Some(l.clone()), l);
+                    }
+                });
+            egui::ComboBox::from_label("Split")
+                .selected_text(self.split_filter.map(|s| s.name()).unwrap_or("all splits"))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.split_filter, None, "all splits");
+                    for s in [Split::Train, Split::Valid, Split::Test] {
+                        ui.selectable_value(&mut self.split_filter, Some(s), s.name());
+                    }
+                });
+            ui.checkbox(&mut self.unlabeled_only, "Unlabeled only");
+            ui.add_enabled(has_predictions, egui::Checkbox::new(&mut self.disagrees_only, "Model disagrees"));
+            ui.add_enabled(has_predictions, egui::Checkbox::new(&mut self.by_confidence, "Least confident first"));
+        });
+        ui.horizontal(|ui| {
+            ui.label(format!("{} examples shown", self.rows.len()));
+            egui::ComboBox::from_id_salt("bulk-label")
+                .selected_text(self.bulk_label.clone().unwrap_or_else(|| "choose a label".into()))
+                .show_ui(ui, |ui| {
+                    for l in &labels {
+                        ui.selectable_value(&mut self.bulk_label, Some(l.clone()), l);
+                    }
+                });
+            let can_bulk = self.bulk_label.is_some() && !self.rows.is_empty();
+            if ui.add_enabled(can_bulk, egui::Button::new("Label all shown")).clicked() {
+                if let (Some(label), Some(project)) = (self.bulk_label.clone(), shared.project.as_mut()) {
+                    let n = self.rows.len();
+                    match project.set_labels(self.rows.clone(), vec![label.clone()]) {
+                        Ok(()) => {
+                            shared.notes.info(format!("Labeled {n} examples \"{label}\" (U undoes)"));
+                            shared.revision += 1;
+                        }
+                        Err(e) => shared.notes.error(e.to_string()),
+                    }
+                }
+            }
+        });
+    }
+
+    fn keyboard(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
+        if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        let (slash, down, up, undo, redo, digit) = ui.input(|i| {
+            let digit =
+                (1..=9u8).find(|d| i.key_pressed(egui::Key::from_name(&d.to_string()).unwrap_or(egui::Key::Num0)));
+            (
+                i.key_pressed(egui::Key::Slash),
+                i.key_pressed(egui::Key::J) || i.key_pressed(egui::Key::ArrowDown),
+                i.key_pressed(egui::Key::K) || i.key_pressed(egui::Key::ArrowUp),
+                i.key_pressed(egui::Key::U),
+                i.key_pressed(egui::Key::R),
+                digit,
+            )
+        });
+        if slash {
+            self.focus_search = true;
+        }
+        if down || up {
+            self.move_current(shared, if down { 1 } else { -1 });
+        }
+        if undo || redo {
+            if let Some(project) = &mut shared.project {
+                let result = if undo { project.undo() } else { project.redo() };
+                match result {
+                    Ok(()) => shared.revision += 1,
+                    Err(e) => shared.notes.info(e.to_string()),
+                }
+            }
+        }
+        if let (Some(d), Some(row)) = (digit, shared.current_row) {
+            let key = char::from(b'0' + d);
+            let label = shared
+                .project
+                .as_ref()
+                .and_then(|p| p.labels().iter().find(|l| l.hotkey == Some(key)).map(|l| l.name.clone()));
+            if let (Some(label), Some(project)) = (label, shared.project.as_mut()) {
+                match project.set_labels(vec![row], vec![label]) {
+                    Ok(()) => {
+                        shared.revision += 1;
+                        self.move_current(shared, 1);
+                    }
+                    Err(e) => shared.notes.error(e.to_string()),
+                }
+            }
+        }
+    }
+
+    fn move_current(&mut self, shared: &mut Shared, step: isize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        let pos = shared.current_row.and_then(|r| self.rows.iter().position(|&x| x == r));
+        let next = match pos {
+            Some(p) => (p as isize + step).clamp(0, self.rows.len() as isize - 1) as usize,
+            None => 0,
+        };
+        shared.current_row = Some(self.rows[next]);
+        self.scroll_to_current = true;
+    }
+
+    fn table_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
+        let Some(project) = &shared.project else { return };
+        let predictions = project.predictions.clone();
+        let current = shared.current_row;
+        let mut clicked = None;
+        let mut area = egui::ScrollArea::vertical().id_salt("label-table").auto_shrink([false, false]);
+        if self.scroll_to_current {
+            if let Some(pos) = current.and_then(|r| self.rows.iter().position(|&x| x == r)) {
+                let spacing = ui.spacing().item_spacing.y;
+                area = area.vertical_scroll_offset((pos as f32 * (ROW_HEIGHT + spacing) - 120.0).max(0.0));
+            }
+            self.scroll_to_current = false;
+        }
+        area.show_rows(ui, ROW_HEIGHT, self.rows.len(), |ui, range| {
+            for &row in &self.rows[range] {
+                let Some(example) = project.example(row) else { continue };
+                ui.horizontal(|ui| {
+                    ui.set_height(ROW_HEIGHT);
+                    ui.add_sized([56.0, ROW_HEIGHT], egui::Label::new(egui::RichText::new(row.to_string()).weak()));
+                    label_chips_ui(ui, project, row);
+                    if let Some(p) = &predictions {
+                        if let (Some(l), Some(c)) = (p.labels.get(row), p.confidence.get(row)) {
+                            ui.add_sized(
+                                [150.0, ROW_HEIGHT],
+                                egui::Label::new(egui::RichText::new(format!("{l} {:.0}%", c * 100.0)).italics()),
+                            );
+                        }
+                    }
+                    let text: String = example.text.chars().take(160).collect();
+                    let response = ui.selectable_label(current == Some(row), text.replace('\n', " "));
+                    if response.clicked() {
+                        clicked = Some(row);
+                    }
+                });
+            }
+        });
+        if let Some(row) = clicked {
+            shared.current_row = Some(row);
+        }
+    }
+
+    fn detail_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
+        let Some(row) = shared.current_row else {
+            ui.weak("Select an example (click, or press J).");
+            ui.add_space(8.0);
+            hotkey_help_ui(ui, shared.project.as_ref());
+            return;
+        };
+        let Some(project) = &mut shared.project else { return };
+        let Some(example) = project.example(row).cloned() else { return };
+        ui.strong(format!("Example {row} · {} split", project.split(row).name()));
+        egui::ScrollArea::vertical().id_salt("detail-text").max_height(220.0).show(ui, |ui| {
+            ui.label(&example.text);
+            if let Some(pair) = &example.text_pair {
+                ui.separator();
+                ui.label(pair);
+            }
+        });
+        ui.separator();
+        match project.annotation(row) {
+            Some(a) => ui.label(format!("Label: {} (by {}, {:?})", a.labels.join(", "), a.by, a.source)),
+            None => ui.label("Not labeled yet."),
+        };
+        let defs = project.labels().to_vec();
+        let mut set = None;
+        ui.horizontal_wrapped(|ui| {
+            for d in &defs {
+                let text = match d.hotkey {
+                    Some(k) => format!("{} [{k}]", d.name),
+                    None => d.name.clone(),
+                };
+                let colour = egui::Color32::from_rgb(d.colour[0], d.colour[1], d.colour[2]);
+                if ui.add(egui::Button::new(egui::RichText::new(text).color(colour))).clicked() {
+                    set = Some(d.name.clone());
+                }
+            }
+        });
+        if let Some(label) = set {
+            match project.set_labels(vec![row], vec![label]) {
+                Ok(()) => shared.revision += 1,
+                Err(e) => shared.notes.error(e.to_string()),
+            }
+        }
+        let Some(project) = &mut shared.project else { return };
+        ui.horizontal(|ui| {
+            if ui.button("Clear label").clicked() {
+                if let Err(e) = project.apply(Op::ClearLabels { rows: vec![row] }) {
+                    shared.notes.error(e.to_string());
+                }
+                shared.revision += 1;
+            }
+            if ui.button("Explain this example").clicked() {
+                shared.go_to = Some(Pane::Explain);
+            }
+        });
+        let current_note = project.note(row).unwrap_or("").to_string();
+        if self.note_draft.is_empty() || !ui.memory(|m| m.has_focus(egui::Id::unique("note"))) {
+            self.note_draft = current_note.clone();
+        }
+        let note_label = ui.label("Note");
+        let response =
+            ui.add(egui::TextEdit::multiline(&mut self.note_draft).id(egui::Id::unique("note")).desired_rows(2));
+        let response = response.labelled_by(note_label.id);
+        if response.lost_focus() && self.note_draft != current_note {
+            let note = (!self.note_draft.trim().is_empty()).then(|| self.note_draft.clone());
+            if let Err(e) = project.apply(Op::SetNote { row, note }) {
+                shared.notes.error(e.to_string());
+            }
+        }
+    }
+}
+
+fn label_chips_ui(ui: &mut egui::Ui, project: &Project, row: usize) {
+    let width = 140.0;
+    let text = project.annotation(row).map(|a| a.labels.join(", ")).unwrap_or_default();
+    let colour = project
+        .annotation(row)
+        .and_then(|a| a.labels.first())
+        .and_then(|l| project.state().label_index(l))
+        .map(|i| project.labels()[i].colour)
+        .map(|c| egui::Color32::from_rgb(c[0], c[1], c[2]))
+        .unwrap_or(ui.visuals().weak_text_color());
+    ui.add_sized([width, ROW_HEIGHT], egui::Label::new(egui::RichText::new(text).color(colour).strong()).truncate());
+}
+
+fn hotkey_help_ui(ui: &mut egui::Ui, project: Option<&Project>) {
+    ui.label("Keys: J or Down: next · K or Up: previous · U undo · R redo · / search");
+    if let Some(p) = project {
+        for d in p.labels() {
+            if let Some(k) = d.hotkey {
+                ui.label(format!("{k}: {}", d.name));
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! State every pane can see: the open project, the UI preferences that persist, notifications,
+//! the current example, and requests to switch pane.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::notifications::Notifications;
+use crate::project::Project;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pane {
+    Start,
+    Data,
+    Label,
+    Models,
+    Train,
+    Evaluate,
+    Explain,
+    Export,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 8] =
+        [Pane::Start, Pane::Data, Pane::Label, Pane::Models, Pane::Train, Pane::Evaluate, Pane::Explain, Pane::Export];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Start => "Start",
+            Pane::Data => "Data",
+            Pane::Label => "Label",
+            Pane::Models => "Models",
+            Pane::Train => "Train",
+            Pane::Evaluate => "Evaluate",
+            Pane::Explain => "Explain",
+            Pane::Export => "Export",
+        }
+    }
+}
+
+/// UI preferences kept by eframe between sessions (old files still load: every field defaults).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UiSettings {
+    pub pane: Pane,
+    pub dark_mode: bool,
+    pub recent_projects: Vec<PathBuf>,
+    pub last_project: Option<PathBuf>,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        Self { pane: Pane::Start, dark_mode: true, recent_projects: Vec::new(), last_project: None }
+    }
+}
+
+pub struct Shared {
+    pub settings: UiSettings,
+    pub project: Option<Project>,
+    pub notes: Notifications,
+    /// The example the analyst is looking at (Label, Evaluate and Explain share it).
+    pub current_row: Option<usize>,
+    /// A pane to switch to at the end of the frame.
+    pub go_to: Option<Pane>,
+    /// Bumped whenever the project's labels or examples change, so panes refresh their views.
+    pub revision: u64,
+}
+
+impl Shared {
+    pub fn new(settings: UiSettings) -> Self {
+        Self { settings, project: None, notes: Notifications::default(), current_row: None, go_to: None, revision: 0 }
+    }
+
+    /// Opens a project folder (a notification says why not, when it cannot be opened).
+    pub fn open_project(&mut self, dir: &Path) {
+        match Project::open(dir) {
+            Ok(p) => self.set_project(p),
+            Err(e) => self.notes.error(e.to_string()),
+        }
+    }
+
+    pub fn set_project(&mut self, project: Project) {
+        let dir = project.dir().to_path_buf();
+        self.settings.recent_projects.retain(|p| p != &dir);
+        self.settings.recent_projects.insert(0, dir.clone());
+        self.settings.recent_projects.truncate(10);
+        self.settings.last_project = Some(dir);
+        self.notes.info(format!("Opened {} ({} examples)", project.meta.name, project.len()));
+        self.project = Some(project);
+        self.current_row = None;
+        self.revision += 1;
+    }
+
+    /// The folder of the project's chosen run, when there is one.
+    pub fn run_dir(&self) -> Option<PathBuf> {
+        let p = self.project.as_ref()?;
+        p.meta.run.as_ref().map(|r| p.runs_dir().join(r))
+    }
+}
+
+/// A message for panes that need an open project.
+pub fn no_project_ui(ui: &mut egui::Ui, shared: &mut Shared) {
+    ui.label("Open or create a project first.");
+    if ui.button("Go to Start").clicked() {
+        shared.go_to = Some(Pane::Start);
+    }
+}

@@ -1,0 +1,68 @@
+//! Bias add and erf-GELU in one op, as the feed-forward block's intermediate layer uses them:
+//! y = gelu(x + b). The backward recomputes x + b and returns the gradients of x and b.
+
+use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
+
+use super::math::{erf, exp};
+use super::rows::{cpu_slice, cpu_tensor, par_rows, par_rows_with_sums, with_f32};
+
+const FRAC_1_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
+/// 1/√(2π)
+const INV_SQRT_2PI: f32 = 0.398_942_3;
+
+struct BiasGelu;
+
+#[inline(always)]
+fn gelu(u: f32) -> f32 {
+    0.5 * u * (1.0 + erf(u * FRAC_1_SQRT_2))
+}
+
+#[inline(always)]
+fn gelu_grad(u: f32) -> f32 {
+    0.5 * (1.0 + erf(u * FRAC_1_SQRT_2)) + u * INV_SQRT_2PI * exp(-0.5 * u * u)
+}
+
+impl CustomOp2 for BiasGelu {
+    fn name(&self) -> &'static str {
+        "attune-bias-gelu"
+    }
+
+    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
+        let (x, b) = (cpu_slice(s1, l1)?, cpu_slice(s2, l2)?);
+        let width = b.len();
+        let mut out = vec![0.0f32; x.len()];
+        par_rows(&mut out, width, |r, o| {
+            let row = &x[r * width..(r + 1) * width];
+            for i in 0..width {
+                o[i] = gelu(row[i] + b[i]);
+            }
+        });
+        Ok((CpuStorage::F32(out), l1.shape().clone()))
+    }
+
+    fn bwd(&self, x: &Tensor, b: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let width = b.elem_count();
+        let (dx, sums) = with_f32(x, |x| {
+            with_f32(b, |b| {
+                with_f32(grad, |g| {
+                    let mut dx = vec![0.0f32; x.len()];
+                    let sums = par_rows_with_sums(&mut dx, width, 1, |r, d, acc| {
+                        let (row, gr) = (&x[r * width..(r + 1) * width], &g[r * width..(r + 1) * width]);
+                        for i in 0..width {
+                            d[i] = gr[i] * gelu_grad(row[i] + b[i]);
+                        }
+                        acc[0].iter_mut().zip(d.iter()).for_each(|(a, d)| *a += d);
+                    });
+                    (dx, sums)
+                })
+            })
+        })???;
+        let db = sums.into_iter().next().unwrap_or_default();
+        Ok((Some(cpu_tensor(dx, x.shape())?), Some(cpu_tensor(db, b.shape())?)))
+    }
+}
+
+/// gelu_erf(x + b), with `b` broadcast over the rows of `x` (last dimension).
+pub fn bias_gelu(x: &Tensor, b: &Tensor) -> Result<Tensor> {
+    x.contiguous()?.apply_op2(&b.contiguous()?, BiasGelu)
+}

@@ -1,0 +1,99 @@
+//! LayerNorm over the last dimension (biased variance, as transformers computes it), forward and
+//! backward in one pass each. The backward recomputes the row statistics from the input rather
+//! than keeping them, which costs one extra read of a row that is already in cache.
+
+use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+
+use super::rows::{cpu_slice, cpu_tensor, par_rows, par_rows_with_sums, with_f32};
+
+struct LayerNormOp {
+    eps: f32,
+}
+
+/// Mean and 1/std of a row.
+#[inline(always)]
+fn stats(row: &[f32], eps: f32) -> (f32, f32) {
+    let n = row.len() as f32;
+    let mean = row.iter().sum::<f32>() / n;
+    let var = row.iter().map(|&v| (v - mean) * (v - mean)).sum::<f32>() / n;
+    (mean, 1.0 / (var + eps).sqrt())
+}
+
+impl CustomOp3 for LayerNormOp {
+    fn name(&self) -> &'static str {
+        "attune-layer-norm"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (x, gamma, beta) = (cpu_slice(s1, l1)?, cpu_slice(s2, l2)?, cpu_slice(s3, l3)?);
+        let width = gamma.len();
+        let mut out = vec![0.0f32; x.len()];
+        par_rows(&mut out, width, |r, o| {
+            let row = &x[r * width..(r + 1) * width];
+            let (mean, rstd) = stats(row, self.eps);
+            for i in 0..width {
+                o[i] = (row[i] - mean) * rstd * gamma[i] + beta[i];
+            }
+        });
+        Ok((CpuStorage::F32(out), l1.shape().clone()))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        gamma: &Tensor,
+        _beta: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let width = gamma.elem_count();
+        let (dx, sums) = with_f32(x, |x| {
+            with_f32(gamma, |gamma| {
+                with_f32(grad, |g| {
+                    let mut dx = vec![0.0f32; x.len()];
+                    let sums = par_rows_with_sums(&mut dx, width, 2, |r, d, acc| {
+                        let (row, gr) = (&x[r * width..(r + 1) * width], &g[r * width..(r + 1) * width]);
+                        let (mean, rstd) = stats(row, self.eps);
+                        let (mut sum_dxhat, mut sum_dxhat_xhat) = (0.0f32, 0.0f32);
+                        for i in 0..width {
+                            let xhat = (row[i] - mean) * rstd;
+                            let dxhat = gr[i] * gamma[i];
+                            sum_dxhat += dxhat;
+                            sum_dxhat_xhat += dxhat * xhat;
+                            acc[0][i] += gr[i] * xhat;
+                            acc[1][i] += gr[i];
+                        }
+                        let n = width as f32;
+                        let (m1, m2) = (sum_dxhat / n, sum_dxhat_xhat / n);
+                        for i in 0..width {
+                            let xhat = (row[i] - mean) * rstd;
+                            d[i] = rstd * (gr[i] * gamma[i] - m1 - xhat * m2);
+                        }
+                    });
+                    (dx, sums)
+                })
+            })
+        })???;
+        let mut sums = sums.into_iter();
+        let dgamma = sums.next().unwrap_or_default();
+        let dbeta = sums.next().unwrap_or_default();
+        Ok((
+            Some(cpu_tensor(dx, x.shape())?),
+            Some(cpu_tensor(dgamma, gamma.shape())?),
+            Some(cpu_tensor(dbeta, gamma.shape())?),
+        ))
+    }
+}
+
+/// LayerNorm of `x` over its last dimension with weight `gamma` and bias `beta`.
+pub fn layer_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor, eps: f64) -> Result<Tensor> {
+    x.contiguous()?.apply_op3(&gamma.contiguous()?, &beta.contiguous()?, LayerNormOp { eps: eps as f32 })
+}

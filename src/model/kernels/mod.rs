@@ -1,0 +1,32 @@
+//! Fused CPU kernels for the encoder's hot chains, as candle custom ops with their own backward
+//! pass: LayerNorm, softmax (with scale and padding bias), bias + erf-GELU, bias (+ dropout) +
+//! residual, dropout masks and the embedding lookup. Each is a plain loop over contiguous f32
+//! rows, split across threads by rows with rayon; column sums (bias and LayerNorm parameter
+//! gradients) add fixed blocks of rows in a fixed order, so results repeat exactly.
+//!
+//! The ops run on the CPU in f32 only; `layers.rs` calls them when [`fused`] says so and keeps
+//! the primitive-op versions for other devices. Decision and measurements: docs/performance.md.
+
+mod bias;
+mod embedding;
+mod gelu;
+mod layer_norm;
+mod mask;
+mod math;
+mod rows;
+mod softmax;
+
+use candle_core::{DType, Tensor};
+
+pub use bias::{bias_add, bias_residual};
+pub use embedding::embedding;
+pub use gelu::bias_gelu;
+pub use layer_norm::layer_norm;
+pub use mask::apply_mask;
+pub use math::{erf, exp};
+pub use softmax::{masked_softmax, softmax};
+
+/// Whether the fused kernels can run on this tensor (a CPU f32 tensor).
+pub fn fused(t: &Tensor) -> bool {
+    t.device().is_cpu() && t.dtype() == DType::F32
+}

@@ -201,19 +201,19 @@ impl DataPane {
         });
         let columns = s.columns.clone();
         egui::Grid::new("mapping").num_columns(2).show(ui, |ui| {
-            ui.label("Text column");
-            if let Some(c) = column_combo(ui, "text-col", &columns, &mut Some(self.text_column), false) {
+            let label = ui.label("Text column").id;
+            if let Some(c) = column_combo(ui, label, &columns, &mut Some(self.text_column), false) {
                 self.text_column = c;
             }
             ui.end_row();
-            ui.label("Second text (pairs)");
-            column_combo(ui, "pair-col", &columns, &mut self.pair_column, true);
+            let label = ui.label("Second text (pairs)").id;
+            column_combo(ui, label, &columns, &mut self.pair_column, true);
             ui.end_row();
-            ui.label("Label column");
-            column_combo(ui, "label-col", &columns, &mut self.label_column, true);
+            let label = ui.label("Label column").id;
+            column_combo(ui, label, &columns, &mut self.label_column, true);
             ui.end_row();
-            ui.label("Score column (regression)");
-            column_combo(ui, "score-col", &columns, &mut self.score_column, true);
+            let label = ui.label("Score column (regression)").id;
+            column_combo(ui, label, &columns, &mut self.score_column, true);
             ui.end_row();
             let sep = ui.label("Several labels per cell, separated by");
             ui.add(egui::TextEdit::singleline(&mut self.separator).desired_width(40.0)).labelled_by(sep.id);
@@ -247,14 +247,14 @@ impl DataPane {
 /// A column picker; returns the newly chosen index when the choice changed.
 fn column_combo(
     ui: &mut egui::Ui,
-    id: &str,
+    label: egui::Id,
     columns: &[String],
     choice: &mut Option<usize>,
     optional: bool,
 ) -> Option<usize> {
     let shown = choice.and_then(|i| columns.get(i).cloned()).unwrap_or_else(|| "(none)".into());
     let before = *choice;
-    egui::ComboBox::from_id_salt(id).selected_text(shown).show_ui(ui, |ui| {
+    let combo = egui::ComboBox::from_id_salt(label).selected_text(shown).show_ui(ui, |ui| {
         if optional {
             ui.selectable_value(choice, None, "(none)");
         }
@@ -262,6 +262,7 @@ fn column_combo(
             ui.selectable_value(choice, Some(i), c);
         }
     });
+    combo.response.labelled_by(label);
     if *choice != before {
         *choice
     } else {

@@ -102,7 +102,7 @@ impl LabelPane {
         });
         ui.horizontal(|ui| {
             ui.label(format!("{} examples shown", self.rows.len()));
-            egui::ComboBox::from_id_salt("bulk-label")
+            egui::ComboBox::from_label("Label to set")
                 .selected_text(self.bulk_label.clone().unwrap_or_else(|| "choose a label".into()))
                 .show_ui(ui, |ui| {
                     for l in &labels {
@@ -216,7 +216,8 @@ impl LabelPane {
                         }
                     }
                     let text: String = example.text.chars().take(160).collect();
-                    let response = ui.selectable_label(current == Some(row), text.replace('\n', " "));
+                    let button = egui::Button::selectable(current == Some(row), text.replace('\n', " ")).truncate();
+                    let response = ui.add(button);
                     if response.clicked() {
                         clicked = Some(row);
                     }

@@ -51,8 +51,9 @@ impl StartPane {
         ui.add_space(12.0);
         ui.strong("Open a project folder");
         ui.horizontal(|ui| {
+            let label = ui.label("Project folder");
             ui.add(egui::TextEdit::singleline(&mut self.open_path).hint_text("/path/to/project").desired_width(420.0))
-                .labelled_by(ui.label("Project folder").id);
+                .labelled_by(label.id);
             if ui.add_enabled(self.browse.is_none(), egui::Button::new("Browse…")).clicked() {
                 self.browse = browse_job(ui.ctx(), true);
             }

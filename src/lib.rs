@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod data;
+pub mod explain;
 pub mod jobs;
 pub mod model;
 pub mod project;

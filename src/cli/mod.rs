@@ -3,6 +3,7 @@
 //! Errors reach `main` as values and are printed as one sentence.
 
 mod commands;
+mod explain_cmd;
 mod project_cmd;
 mod train_cmd;
 
@@ -29,6 +30,8 @@ pub enum Command {
     Predict(PredictArgs),
     /// Measure training and inference speed.
     Bench(BenchArgs),
+    /// Why a model predicts what it does: word attributions or attention.
+    Explain(explain_cmd::ExplainArgs),
     /// Create, inspect, label and export projects.
     #[command(subcommand)]
     Project(project_cmd::ProjectCommand),
@@ -128,5 +131,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Predict(a) => commands::predict(a),
         Command::Bench(a) => commands::bench(a),
         Command::Project(c) => project_cmd::run(c),
+        Command::Explain(a) => explain_cmd::run(a),
     }
 }

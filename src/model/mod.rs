@@ -29,7 +29,7 @@ pub use encoder::{Encoder, EncoderOutput};
 pub use error::ModelError;
 pub use layers::DropoutRng;
 pub use params::{Freeze, ParamStore};
-pub use tokenizer::{EncodedBatch, TextTokenizer, TokenizedText};
+pub use tokenizer::{EncodedBatch, TextTokenizer, TokenizedText, WordEncoding};
 
 /// Whether weight decay applies to the parameter of this name (not to biases and LayerNorm).
 pub fn params_decay(name: &str) -> bool {

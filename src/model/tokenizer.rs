@@ -22,6 +22,18 @@ pub struct TokenizedText {
     pub type_ids: Vec<u32>,
 }
 
+/// A text's tokens with their words and character offsets.
+#[derive(Clone, Debug)]
+pub struct WordEncoding {
+    pub tokenized: TokenizedText,
+    pub tokens: Vec<String>,
+    pub word_ids: Vec<Option<u32>>,
+    /// Byte offsets of each token in the text.
+    pub offsets: Vec<(usize, usize)>,
+    /// True for special tokens ([CLS], [SEP], <s>, …).
+    pub special: Vec<bool>,
+}
+
 /// A padded batch, ready for the encoder. All tensors are (batch, seq) u32.
 pub struct EncodedBatch {
     pub input_ids: Tensor,
@@ -86,6 +98,22 @@ impl TextTokenizer {
             .into_iter()
             .map(|e| TokenizedText { ids: e.get_ids().to_vec(), type_ids: e.get_type_ids().to_vec() })
             .collect())
+    }
+
+    /// One text with, per token, its string, the word it belongs to (None for special tokens)
+    /// and its character offsets in the text — what explanations need to merge pieces into words.
+    pub fn encode_words(&self, text: &str) -> Result<WordEncoding, ModelError> {
+        let e = self
+            .inner
+            .encode(text, true)
+            .map_err(|e| ModelError::Tokenizer { path: "tokenizer.json".into(), reason: e.to_string() })?;
+        Ok(WordEncoding {
+            tokenized: TokenizedText { ids: e.get_ids().to_vec(), type_ids: e.get_type_ids().to_vec() },
+            tokens: e.get_tokens().to_vec(),
+            word_ids: e.get_word_ids().to_vec(),
+            offsets: e.get_offsets().to_vec(),
+            special: e.get_special_tokens_mask().iter().map(|&m| m == 1).collect(),
+        })
     }
 
     /// The token strings of one text, as the model sees them (for explanations and tests).

@@ -109,6 +109,13 @@ impl Project {
         }
         let state = &self.state;
         let predictions = self.predictions.as_ref();
+        // One pass over the sorted annotations instead of a map lookup per row.
+        let mut dense: Vec<Option<&super::Annotation>> = vec![None; self.len()];
+        for (&r, a) in &state.annotations {
+            if let Some(slot) = dense.get_mut(r) {
+                *slot = Some(a);
+            }
+        }
         let mut rows: Vec<usize> = (0..self.len())
             .into_par_iter()
             .filter(|&r| {
@@ -118,7 +125,7 @@ impl Project {
                 if filter.split.is_some_and(|s| state.splits[r] != s) {
                     return false;
                 }
-                let annotation = state.annotations.get(&r);
+                let annotation = dense[r];
                 if filter.unlabeled && annotation.is_some() {
                     return false;
                 }

@@ -1,0 +1,202 @@
+//! Why a model predicted what it did: word attributions by integrated gradients (with a
+//! completeness check), gradient × input and occlusion; attention probabilities per layer and head
+//! with the mean over heads and attention rollout; and a self-contained HTML view for sharing.
+//!
+//! Attributions explain the target class's log-odds: its logit minus the log-sum-exp of the other
+//! logits (for two classes, log p/(1−p)) — it moves exactly when the prediction moves. Sub-word pieces
+//! are merged into words by summing; special tokens are reported apart.
+
+mod attention;
+mod gradients;
+mod html;
+mod occlusion;
+mod words;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use attention::{attention_maps, AttentionMaps};
+pub use html::to_html;
+pub use words::{merge_words, TokenAttribution, WordAttribution};
+
+use crate::jobs::CancelToken;
+use crate::model::{argmax_rows, Freeze, LoadOptions, ModelConfig, ModelError, SequenceClassifier};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    IntegratedGradients,
+    GradientTimesInput,
+    Occlusion,
+}
+
+impl Method {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "ig" | "integrated-gradients" => Some(Self::IntegratedGradients),
+            "grad-input" | "gradient-input" | "gxi" => Some(Self::GradientTimesInput),
+            "occlusion" => Some(Self::Occlusion),
+            _ => None,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::IntegratedGradients => "integrated gradients",
+            Self::GradientTimesInput => "gradient × input",
+            Self::Occlusion => "occlusion",
+        }
+    }
+}
+
+/// What integrated gradients starts from: the [PAD] or [MASK] embedding at every word position
+/// (special tokens kept), or all zeros.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Baseline {
+    Pad,
+    Mask,
+    Zero,
+}
+
+impl Baseline {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "pad" => Some(Self::Pad),
+            "mask" => Some(Self::Mask),
+            "zero" | "zeros" => Some(Self::Zero),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ExplainOptions {
+    pub method: Method,
+    /// The class to explain; None: the predicted class.
+    pub target: Option<usize>,
+    /// Integrated-gradients steps.
+    pub steps: usize,
+    pub baseline: Baseline,
+    /// How many interpolated inputs go through the model at once.
+    pub batch_size: usize,
+}
+
+impl Default for ExplainOptions {
+    fn default() -> Self {
+        Self { method: Method::IntegratedGradients, target: None, steps: 50, baseline: Baseline::Pad, batch_size: 16 }
+    }
+}
+
+/// Integrated gradients' completeness: the attributions should add up to f(x) − f(baseline).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Completeness {
+    pub sum_attributions: f64,
+    pub score_delta: f64,
+}
+
+impl Completeness {
+    /// |Σ attributions − Δ| / |Δ|.
+    pub fn relative_gap(&self) -> f64 {
+        (self.sum_attributions - self.score_delta).abs() / self.score_delta.abs().max(1e-12)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Explanation {
+    pub method: Method,
+    /// The label explained.
+    pub target: String,
+    pub target_index: usize,
+    pub predicted: String,
+    pub labels: Vec<String>,
+    /// Label → probability.
+    pub probabilities: std::collections::BTreeMap<String, f32>,
+    pub words: Vec<WordAttribution>,
+    /// Special tokens ([CLS], [SEP], …) with their attributions, shown apart.
+    pub special_tokens: Vec<TokenAttribution>,
+    pub tokens: Vec<TokenAttribution>,
+    pub completeness: Option<Completeness>,
+    pub elapsed_ms: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("there is no label \"{0}\" in this model; its labels are: {1}")]
+    UnknownTarget(String, String),
+    #[error("there is no text to explain")]
+    EmptyText,
+    #[error("the explanation was cancelled")]
+    Cancelled,
+}
+
+impl From<candle_core::Error> for ExplainError {
+    fn from(e: candle_core::Error) -> Self {
+        ExplainError::Model(ModelError::Compute(e))
+    }
+}
+
+/// Loads a classifier for explanations: every encoder weight is a constant, so gradients are
+/// computed for the inputs only.
+pub fn load_for_explanation(dir: &Path, device: &candle_core::Device) -> Result<SequenceClassifier, ExplainError> {
+    let layers = ModelConfig::load(dir)?.num_layers;
+    let opts = LoadOptions {
+        device: device.clone(),
+        max_len: 512,
+        freeze: Freeze { embeddings: true, lowest_layers: layers },
+        ..LoadOptions::default()
+    };
+    Ok(SequenceClassifier::load(dir, &opts)?)
+}
+
+/// The index of a label given by name.
+pub fn target_index(model: &SequenceClassifier, label: &str) -> Result<usize, ExplainError> {
+    model
+        .labels
+        .iter()
+        .position(|l| l == label)
+        .ok_or_else(|| ExplainError::UnknownTarget(label.into(), model.labels.join(", ")))
+}
+
+/// Explains the model's prediction for one text. `progress` gets a fraction done (0–1).
+pub fn explain(
+    model: &SequenceClassifier,
+    text: &str,
+    opts: &ExplainOptions,
+    progress: &mut dyn FnMut(f32),
+    cancel: &CancelToken,
+) -> Result<Explanation, ExplainError> {
+    if text.trim().is_empty() {
+        return Err(ExplainError::EmptyText);
+    }
+    let started = std::time::Instant::now();
+    let encoding = model.tokenizer.encode_words(text)?;
+    let probs = model.predict_tokenized(std::slice::from_ref(&encoding.tokenized), 1)?.remove(0);
+    let predicted = argmax_rows(std::slice::from_ref(&probs))[0];
+    let target = opts.target.unwrap_or(predicted);
+    let (token_scores, completeness) = match opts.method {
+        Method::IntegratedGradients => {
+            let (scores, c) = gradients::integrated_gradients(model, &encoding, target, opts, progress, cancel)?;
+            (scores, Some(c))
+        }
+        Method::GradientTimesInput => (gradients::gradient_times_input(model, &encoding, target)?, None),
+        Method::Occlusion => (occlusion::occlusion(model, &encoding, target, opts.batch_size, progress, cancel)?, None),
+    };
+    let (words, special_tokens, tokens) = merge_words(text, &encoding, &token_scores);
+    Ok(Explanation {
+        method: opts.method,
+        target: model.labels[target].clone(),
+        target_index: target,
+        predicted: model.labels[predicted].clone(),
+        labels: model.labels.clone(),
+        probabilities: model.labels.iter().cloned().zip(probs.iter().copied()).collect(),
+        words,
+        special_tokens,
+        tokens,
+        completeness,
+        elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+    })
+}

@@ -1,33 +1,125 @@
-//! The Explain pane: takes an example (from Label, from a confusion-matrix cell, or typed in) and
-//! shows the project model's prediction with the probability of every class. Word attributions
-//! and attention views are added here by the explainability work.
+//! The Explain pane: for an example (from Label, from a confusion-matrix cell, or typed in) —
+//! the class probabilities; each word coloured by its attribution to the chosen class (red
+//! towards, blue away, a legend, the number on hover) by integrated gradients, gradient × input
+//! or occlusion; the completeness of integrated gradients; the attention of every layer and head
+//! as small heat maps (textures, so 512-token inputs stay responsive), one in full on click, the
+//! mean over heads and the rollout; and the probe: edit the text, explain again, add it to the
+//! project with a label.
 
 use super::shared::{no_project_ui, Shared};
 use super::widgets::probability_bars_ui;
 use super::worker::{Job, DRAIN_BUDGET};
-use crate::model::{LoadOptions, SequenceClassifier};
+use crate::explain::{
+    attention_maps, explain, load_for_explanation, AttentionMaps, Baseline, ExplainOptions, Explanation, Method,
+};
+use crate::project::{now_ms, Annotation, Example, LabelSource, Op, Split};
 
-type Prediction = Result<(Vec<String>, Vec<f32>), String>;
+enum Event {
+    Progress(f32),
+    Explained(Box<Result<(Explanation, AttentionMaps), String>>),
+}
 
-#[derive(Default)]
+/// Heat-map textures of the attention maps, made once per result.
+struct AttentionTextures {
+    heads: Vec<Vec<egui::TextureHandle>>,
+    means: Vec<egui::TextureHandle>,
+    rollout: egui::TextureHandle,
+}
+
 pub struct ExplainPane {
     text: String,
     loaded_row: Option<usize>,
-    job: Option<Job<Prediction>>,
-    result: Option<(String, Vec<String>, Vec<f32>)>,
+    method: Method,
+    baseline: Baseline,
+    steps: usize,
+    target: Option<usize>,
+    job: Option<Job<Event>>,
+    progress: f32,
+    result: Option<(String, Explanation, AttentionMaps)>,
+    textures: Option<AttentionTextures>,
+    /// The attention map shown in full: (layer, head), head None = mean over heads; layer None = rollout.
+    focus: Option<(Option<usize>, Option<usize>)>,
+    probe_label: Option<String>,
+}
+
+impl Default for ExplainPane {
+    fn default() -> Self {
+        Self {
+            text: String::new(),
+            loaded_row: None,
+            method: Method::IntegratedGradients,
+            baseline: Baseline::Pad,
+            steps: 50,
+            target: None,
+            job: None,
+            progress: 0.0,
+            result: None,
+            textures: None,
+            focus: None,
+            probe_label: None,
+        }
+    }
+}
+
+fn heat_texture(ctx: &egui::Context, name: String, m: &[Vec<f32>]) -> egui::TextureHandle {
+    let n = m.len().max(1);
+    let max = m.iter().flatten().copied().fold(1e-9f32, f32::max);
+    let pixels: Vec<egui::Color32> = (0..n * n)
+        .map(|k| {
+            let v = m.get(k / n).and_then(|r| r.get(k % n)).copied().unwrap_or(0.0) / max;
+            let v = v.sqrt();
+            egui::Color32::from_rgb((255.0 * v) as u8, (180.0 * v) as u8, (60.0 + 140.0 * (1.0 - v)) as u8)
+        })
+        .collect();
+    let image = egui::ColorImage::new([n, n], pixels);
+    ctx.load_texture(name, image, egui::TextureOptions::NEAREST)
 }
 
 impl ExplainPane {
     pub fn poll(&mut self, shared: &mut Shared) {
         let Some(job) = &mut self.job else { return };
-        for r in job.drain(DRAIN_BUDGET) {
-            match r {
-                Ok((labels, probs)) => self.result = Some((self.text.clone(), labels, probs)),
-                Err(e) => shared.notes.error(e),
+        for event in job.drain(DRAIN_BUDGET) {
+            match event {
+                Event::Progress(p) => self.progress = p,
+                Event::Explained(result) => match *result {
+                    Ok((e, maps)) => {
+                        self.target = Some(e.target_index);
+                        self.result = Some((self.text.clone(), e, maps));
+                        self.textures = None;
+                    }
+                    Err(e) => shared.notes.error(e),
+                },
             }
         }
         if job.is_finished() {
             self.job = None;
+        }
+    }
+
+    fn start(&mut self, ctx: &egui::Context, shared: &mut Shared) {
+        let Some(run_dir) = shared.run_dir() else { return };
+        let text = self.text.clone();
+        let opts = ExplainOptions {
+            method: self.method,
+            target: self.target,
+            steps: self.steps,
+            baseline: self.baseline,
+            batch_size: 16,
+        };
+        self.progress = 0.0;
+        let spawned = Job::spawn("explain", ctx, move |tx, cancel| {
+            let result = (|| {
+                let model = load_for_explanation(&run_dir, &candle_core::Device::Cpu).map_err(|e| e.to_string())?;
+                let e = explain(&model, &text, &opts, &mut |p| _ = tx.send(Event::Progress(p)), cancel)
+                    .map_err(|e| e.to_string())?;
+                let maps = attention_maps(&model, &text).map_err(|e| e.to_string())?;
+                Ok((e, maps))
+            })();
+            tx.send(Event::Explained(Box::new(result)));
+        });
+        match spawned {
+            Ok(j) => self.job = Some(j),
+            Err(e) => shared.notes.error(e),
         }
     }
 
@@ -39,37 +131,274 @@ impl ExplainPane {
             self.loaded_row = shared.current_row;
             if let Some(ex) = shared.current_row.and_then(|r| shared.project.as_ref()?.example(r)) {
                 self.text = ex.text.clone();
-                self.result = None;
+                self.target = None;
             }
         }
         ui.heading("Explain a prediction");
-        let label = ui.label("Text to explain");
-        ui.add(egui::TextEdit::multiline(&mut self.text).desired_rows(4).desired_width(f32::INFINITY))
+        let label = ui.label("Text to explain (edit it to probe the model)");
+        ui.add(egui::TextEdit::multiline(&mut self.text).desired_rows(3).desired_width(f32::INFINITY))
             .labelled_by(label.id);
-        let Some(run_dir) = shared.run_dir() else {
+        if shared.run_dir().is_none() {
             ui.label("Train a model first (Train pane); its predictions are explained here.");
             return;
-        };
-        if ui.add_enabled(self.job.is_none() && !self.text.trim().is_empty(), egui::Button::new("Predict")).clicked() {
-            let text = self.text.clone();
-            let spawned = Job::spawn("explain", ui.ctx(), move |tx, _| {
-                let result =
-                    SequenceClassifier::load(&run_dir, &LoadOptions { max_len: 512, ..LoadOptions::default() })
-                        .and_then(|m| Ok((m.labels.clone(), m.predict(&[text.as_str()], 1)?.remove(0))))
-                        .map_err(|e| e.to_string());
-                tx.send(result);
-            });
-            match spawned {
-                Ok(j) => self.job = Some(j),
-                Err(e) => shared.notes.error(e),
-            }
         }
-        if let Some((text, labels, probs)) = &self.result {
-            if text == &self.text {
-                probability_bars_ui(ui, labels, probs);
-            }
-        }
-        ui.add_space(8.0);
-        ui.weak("Word attributions (integrated gradients, gradient × input, occlusion) and attention maps come next.");
+        self.controls_ui(ui, shared);
+        egui::ScrollArea::vertical().id_salt("explanation").auto_shrink([false, false]).show(ui, |ui| {
+            self.result_ui(ui, shared);
+            self.probe_ui(ui, shared);
+        });
     }
+
+    fn result_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
+        let Some(result) = self.result.take() else { return };
+        let (text, e, maps) = &result;
+        if text != &self.text {
+            ui.weak("The text changed: explain again to update.");
+        }
+        ui.separator();
+        probability_bars_ui(ui, &e.labels, &e.labels.iter().map(|l| e.probabilities[l]).collect::<Vec<_>>());
+        words_ui(ui, e);
+        if let Some(c) = e.completeness {
+            let share = 100.0 * c.sum_attributions / c.score_delta.abs().max(1e-12) * c.score_delta.signum();
+            let gap = c.relative_gap();
+            let text = format!("Attributions explain {share:.1}% of the score change from the baseline.");
+            if gap > 0.05 {
+                ui.horizontal(|ui| {
+                    ui.colored_label(ui.visuals().warn_fg_color, text);
+                    if ui.button("Use more steps").clicked() {
+                        self.steps = (self.steps * 4).min(1000);
+                        let ctx = ui.ctx().clone();
+                        self.start(&ctx, shared);
+                    }
+                });
+            } else {
+                ui.label(text);
+            }
+        }
+        ui.separator();
+        self.attention_ui(ui, maps);
+        self.result = Some(result);
+    }
+
+    fn controls_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
+        let labels: Vec<String> = self.result.as_ref().map(|r| r.1.labels.clone()).unwrap_or_default();
+        ui.horizontal(|ui| {
+            egui::ComboBox::from_label("Method").selected_text(self.method.title()).show_ui(ui, |ui| {
+                for m in [Method::IntegratedGradients, Method::GradientTimesInput, Method::Occlusion] {
+                    ui.selectable_value(&mut self.method, m, m.title());
+                }
+            });
+            if !labels.is_empty() {
+                let shown = self.target.and_then(|t| labels.get(t).cloned()).unwrap_or_else(|| "predicted".into());
+                egui::ComboBox::from_label("Class").selected_text(shown).show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.target, None, "predicted");
+                    for (i, l) in labels.iter().enumerate() {
+                        ui.selectable_value(&mut self.target, Some(i), l);
+                    }
+                });
+            }
+            if self.method == Method::IntegratedGradients {
+                let l = ui.label("Steps");
+                ui.add(egui::DragValue::new(&mut self.steps).range(4..=1000)).labelled_by(l.id);
+                egui::ComboBox::from_label("Baseline").selected_text(format!("{:?}", self.baseline)).show_ui(
+                    ui,
+                    |ui| {
+                        for b in [Baseline::Pad, Baseline::Mask, Baseline::Zero] {
+                            ui.selectable_value(&mut self.baseline, b, format!("{b:?}"));
+                        }
+                    },
+                );
+            }
+            let can = self.job.is_none() && !self.text.trim().is_empty();
+            if ui.add_enabled(can, egui::Button::new("Explain")).clicked() {
+                let ctx = ui.ctx().clone();
+                self.start(&ctx, shared);
+            }
+            if let Some(job) = &self.job {
+                ui.add(egui::ProgressBar::new(self.progress).desired_width(160.0));
+                if ui.button("Cancel").clicked() {
+                    job.control.cancel();
+                }
+            }
+        });
+    }
+
+    fn attention_ui(&mut self, ui: &mut egui::Ui, maps: &AttentionMaps) {
+        let ctx = ui.ctx().clone();
+        let textures = self.textures.get_or_insert_with(|| AttentionTextures {
+            heads: maps
+                .matrices
+                .iter()
+                .enumerate()
+                .map(|(l, heads)| {
+                    heads.iter().enumerate().map(|(h, m)| heat_texture(&ctx, format!("att-{l}-{h}"), m)).collect()
+                })
+                .collect(),
+            means: maps
+                .mean_over_heads
+                .iter()
+                .enumerate()
+                .map(|(l, m)| heat_texture(&ctx, format!("mean-{l}"), m))
+                .collect(),
+            rollout: heat_texture(&ctx, "rollout".into(), &maps.rollout),
+        });
+        ui.strong(format!(
+            "Attention: {} layers × {} heads (rows: from token, columns: to token; blue low, yellow high). Click a map to enlarge it.",
+            maps.layers, maps.heads
+        ));
+        let size = egui::vec2(44.0, 44.0);
+        let mut focus = self.focus;
+        egui::ScrollArea::horizontal().id_salt("attention-grid").show(ui, |ui| {
+            egui::Grid::new("attention-grid").spacing([3.0, 3.0]).show(ui, |ui| {
+                ui.label("");
+                for h in 0..maps.heads {
+                    ui.weak(format!("h{h}"));
+                }
+                ui.weak("mean");
+                ui.end_row();
+                for (l, heads) in textures.heads.iter().enumerate() {
+                    ui.weak(format!("layer {l}"));
+                    for (h, tex) in heads.iter().enumerate() {
+                        let r = ui.add(egui::Image::new((tex.id(), size)).sense(egui::Sense::click()));
+                        if r.on_hover_text(format!("layer {l}, head {h}")).clicked() {
+                            focus = Some((Some(l), Some(h)));
+                        }
+                    }
+                    let r = ui.add(egui::Image::new((textures.means[l].id(), size)).sense(egui::Sense::click()));
+                    if r.on_hover_text(format!("layer {l}, mean over heads")).clicked() {
+                        focus = Some((Some(l), None));
+                    }
+                    ui.end_row();
+                }
+            });
+        });
+        if ui.button("Show attention rollout").clicked() {
+            focus = Some((None, None));
+        }
+        self.focus = focus;
+        let Some((layer, head)) = self.focus else { return };
+        let (title, tex) = match (layer, head) {
+            (Some(l), Some(h)) => (format!("layer {l}, head {h}"), &textures.heads[l][h]),
+            (Some(l), None) => (format!("layer {l}, mean over heads"), &textures.means[l]),
+            _ => ("rollout across all layers".to_string(), &textures.rollout),
+        };
+        ui.strong(title);
+        matrix_ui(ui, tex, &maps.tokens);
+    }
+
+    fn probe_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
+        let Some(project) = &mut shared.project else { return };
+        ui.separator();
+        let labels: Vec<String> = project.labels().iter().map(|d| d.name.clone()).collect();
+        ui.horizontal(|ui| {
+            ui.label("Add this text to the project as a new example labeled");
+            egui::ComboBox::from_label("Probe label")
+                .selected_text(self.probe_label.clone().unwrap_or_else(|| "choose".into()))
+                .show_ui(ui, |ui| {
+                    for l in &labels {
+                        ui.selectable_value(&mut self.probe_label, Some(l.clone()), l);
+                    }
+                });
+            let can = self.probe_label.is_some() && !self.text.trim().is_empty();
+            if ui.add_enabled(can, egui::Button::new("Add example")).clicked() {
+                let row = project.len();
+                let example = Example { text: self.text.clone(), ..Example::default() };
+                let annotation = Annotation {
+                    labels: vec![self.probe_label.clone().unwrap_or_default()],
+                    source: LabelSource::Human,
+                    by: project.user.clone(),
+                    at_ms: now_ms(),
+                };
+                let op = Op::Batch {
+                    ops: vec![
+                        Op::AddExample { example, split: Split::Train },
+                        Op::Annotate { rows: vec![row], annotation },
+                    ],
+                };
+                match project.apply(op) {
+                    Ok(()) => {
+                        shared.notes.info(format!("Added example {row} to the training split"));
+                        shared.revision += 1;
+                    }
+                    Err(e) => shared.notes.error(e.to_string()),
+                }
+            }
+        });
+    }
+}
+
+/// The words coloured by attribution, with a legend.
+fn words_ui(ui: &mut egui::Ui, e: &Explanation) {
+    let max = e.words.iter().map(|w| w.attribution.abs()).fold(1e-12, f64::max);
+    ui.label(format!("Why \"{}\" ({}):", e.target, e.method.title()));
+    ui.horizontal_wrapped(|ui| {
+        for w in &e.words {
+            let t = (w.attribution.abs() / max) as f32;
+            let fill = if w.attribution >= 0.0 {
+                egui::Color32::from_rgba_unmultiplied(220, 50, 47, (t * 230.0) as u8)
+            } else {
+                egui::Color32::from_rgba_unmultiplied(38, 110, 220, (t * 230.0) as u8)
+            };
+            ui.label(egui::RichText::new(format!(" {} ", w.word)).background_color(fill))
+                .on_hover_text(format!("{:+.4}", w.attribution));
+        }
+    });
+    if !e.special_tokens.is_empty() {
+        let specials: Vec<String> =
+            e.special_tokens.iter().map(|t| format!("{} {:+.3}", t.token, t.attribution)).collect();
+        ui.weak(format!("special tokens: {}", specials.join(", ")));
+    }
+    ui.horizontal(|ui| {
+        ui.weak("Legend:");
+        ui.colored_label(
+            egui::Color32::from_rgb(220, 50, 47),
+            format!("pushes towards \"{}\" (up to {max:+.3})", e.target),
+        );
+        ui.colored_label(egui::Color32::from_rgb(38, 110, 220), format!("pushes away (down to {:+.3})", -max));
+    });
+}
+
+/// One attention matrix in full, with its tokens along both sides; the [CLS] row is outlined.
+fn matrix_ui(ui: &mut egui::Ui, tex: &egui::TextureHandle, tokens: &[String]) {
+    let n = tokens.len().max(1) as f32;
+    let side = (ui.available_width() - 120.0).clamp(200.0, 640.0);
+    let cell = side / n;
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(side + 110.0, side + 90.0), egui::Sense::hover());
+    let origin = rect.min + egui::vec2(100.0, 0.0);
+    let image_rect = egui::Rect::from_min_size(origin, egui::vec2(side, side));
+    let painter = ui.painter_at(rect);
+    painter.image(
+        tex.id(),
+        image_rect,
+        egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+        egui::Color32::WHITE,
+    );
+    let font = egui::FontId::proportional((cell * 0.8).clamp(6.0, 12.0));
+    if cell >= 6.0 {
+        for (i, t) in tokens.iter().enumerate() {
+            let y = origin.y + (i as f32 + 0.5) * cell;
+            painter.text(
+                egui::pos2(origin.x - 4.0, y),
+                egui::Align2::RIGHT_CENTER,
+                t,
+                font.clone(),
+                ui.visuals().text_color(),
+            );
+            let x = origin.x + (i as f32 + 0.5) * cell;
+            painter.text(
+                egui::pos2(x, origin.y + side + 4.0),
+                egui::Align2::LEFT_TOP,
+                t,
+                font.clone(),
+                ui.visuals().text_color(),
+            );
+        }
+    }
+    let cls = egui::Rect::from_min_size(origin, egui::vec2(side, cell));
+    painter.rect_stroke(
+        cls,
+        0.0,
+        egui::Stroke::new(1.5, ui.visuals().selection.stroke.color),
+        egui::StrokeKind::Outside,
+    );
 }

@@ -2,10 +2,16 @@
 //! clipping, and the linear warm-up then linear decay learning-rate schedule.
 //!
 //! On the CPU the update runs as one loop over each parameter's values, with the moments kept as
-//! plain vectors: one pass instead of a dozen temporary tensors per parameter.
+//! plain vectors: one pass instead of a dozen temporary tensors per parameter. The loop reads the
+//! gradient where candle keeps it and writes the parameter in place (a candle in-place op), split
+//! across threads in fixed chunks, so no parameter or gradient is copied. Other devices copy the
+//! values to the host and back.
+
+use std::sync::Mutex;
 
 use candle_core::backprop::GradStore;
-use candle_core::{Tensor, Var};
+use candle_core::{bail, CpuStorage, InplaceOp2, Layout, Storage, Tensor, Var};
+use rayon::prelude::*;
 
 use crate::model::ParamStore;
 
@@ -57,17 +63,15 @@ impl AdamW {
 
     /// Applies one update with learning rate `lr`, clipping the global gradient norm to `max_norm`.
     pub fn step(&mut self, grads: &GradStore, lr: f64, max_norm: Option<f64>) -> candle_core::Result<StepReport> {
-        let mut flat_grads: Vec<Option<Vec<f32>>> = Vec::with_capacity(self.slots.len());
+        let mut flat_grads: Vec<Option<Tensor>> = Vec::with_capacity(self.slots.len());
         let mut sum_sq = 0.0f64;
         for slot in &self.slots {
-            let g = match grads.get(slot.var.as_tensor()) {
-                Some(g) => g.flatten_all()?.to_vec1::<f32>()?,
-                None => {
-                    flat_grads.push(None);
-                    continue;
-                }
+            let Some(g) = grads.get(slot.var.as_tensor()) else {
+                flat_grads.push(None);
+                continue;
             };
-            sum_sq += g.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>();
+            let g = g.contiguous()?;
+            sum_sq += squared_sum(&g)?;
             flat_grads.push(Some(g));
         }
         let grad_norm = sum_sq.sqrt();
@@ -84,23 +88,103 @@ impl AdamW {
         let eps = self.eps as f32;
         for (slot, grad) in self.slots.iter_mut().zip(flat_grads) {
             let Some(grad) = grad else { continue };
-            let tensor = slot.var.as_tensor();
-            let mut values = tensor.flatten_all()?.to_vec1::<f32>()?;
             let decay = if slot.decays { (lr * self.weight_decay) as f32 } else { 0.0 };
-            for i in 0..values.len() {
-                let g = grad[i] * clip;
-                let m = b1 * slot.m[i] + (1.0 - b1) * g;
-                let v = b2 * slot.v[i] + (1.0 - b2) * g * g;
-                slot.m[i] = m;
-                slot.v[i] = v;
-                let p = values[i] * (1.0 - decay);
-                values[i] = p - step_size * m / (v.sqrt() / bias2_sqrt + eps);
+            let rule = Rule { clip, b1, b2, step_size, bias2_sqrt, eps, decay };
+            let tensor = slot.var.as_tensor();
+            if tensor.device().is_cpu() && tensor.is_contiguous() {
+                let op = InPlace { rule, m: Mutex::new(&mut slot.m), v: Mutex::new(&mut slot.v) };
+                tensor.inplace_op2(&grad, &op)?;
+            } else {
+                let grad = grad.flatten_all()?.to_vec1::<f32>()?;
+                let mut values = tensor.flatten_all()?.to_vec1::<f32>()?;
+                rule.apply(&mut values, &grad, &mut slot.m, &mut slot.v);
+                let updated = Tensor::from_vec(values, tensor.shape(), tensor.device())?;
+                slot.var.set(&updated)?;
             }
-            let updated = Tensor::from_vec(values, tensor.shape(), tensor.device())?;
-            slot.var.set(&updated)?;
         }
         Ok(StepReport { grad_norm })
     }
+}
+
+/// Σ g² of a gradient, in f64, read in place on the CPU.
+fn squared_sum(g: &Tensor) -> candle_core::Result<f64> {
+    let (storage, layout) = g.storage_and_layout();
+    if let (Storage::Cpu(CpuStorage::F32(data)), Some((start, end))) = (&*storage, layout.contiguous_offsets()) {
+        // Fixed chunks summed in order: the same value on every run.
+        let parts: Vec<f64> =
+            data[start..end].par_chunks(CHUNK).map(|c| c.iter().map(|&x| (x as f64) * (x as f64)).sum()).collect();
+        return Ok(parts.iter().sum());
+    }
+    drop(storage);
+    Ok(g.flatten_all()?.to_vec1::<f32>()?.iter().map(|&x| (x as f64) * (x as f64)).sum())
+}
+
+/// Values per parallel task of the update.
+const CHUNK: usize = 1 << 16;
+
+/// The constants of one parameter's update.
+#[derive(Clone, Copy)]
+struct Rule {
+    clip: f32,
+    b1: f32,
+    b2: f32,
+    step_size: f32,
+    bias2_sqrt: f32,
+    eps: f32,
+    decay: f32,
+}
+
+impl Rule {
+    fn apply(&self, values: &mut [f32], grad: &[f32], m: &mut [f32], v: &mut [f32]) {
+        let r = *self;
+        values
+            .par_chunks_mut(CHUNK)
+            .zip(grad.par_chunks(CHUNK))
+            .zip(m.par_chunks_mut(CHUNK))
+            .zip(v.par_chunks_mut(CHUNK))
+            .for_each(|(((p, g), m), v)| {
+                for i in 0..p.len() {
+                    let g = g[i] * r.clip;
+                    let mi = r.b1 * m[i] + (1.0 - r.b1) * g;
+                    let vi = r.b2 * v[i] + (1.0 - r.b2) * g * g;
+                    m[i] = mi;
+                    v[i] = vi;
+                    p[i] = p[i] * (1.0 - r.decay) - r.step_size * mi / (vi.sqrt() / r.bias2_sqrt + r.eps);
+                }
+            });
+    }
+}
+
+/// The update as a candle in-place op on the parameter's storage, reading the gradient's.
+struct InPlace<'a> {
+    rule: Rule,
+    m: Mutex<&'a mut Vec<f32>>,
+    v: Mutex<&'a mut Vec<f32>>,
+}
+
+impl InplaceOp2 for InPlace<'_> {
+    fn name(&self) -> &'static str {
+        "attune-adamw"
+    }
+
+    fn cpu_fwd(&self, s1: &mut CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> candle_core::Result<()> {
+        let (CpuStorage::F32(values), CpuStorage::F32(grad)) = (s1, s2) else {
+            bail!("AdamW updates f32 parameters only");
+        };
+        let (Some((p0, p1)), Some((g0, g1))) = (l1.contiguous_offsets(), l2.contiguous_offsets()) else {
+            bail!("AdamW needs contiguous parameters and gradients");
+        };
+        if p1 - p0 != g1 - g0 {
+            bail!("AdamW: gradient has {} values for {} parameters", g1 - g0, p1 - p0);
+        }
+        let (mut m, mut v) = (self.m.lock().map_err(poisoned)?, self.v.lock().map_err(poisoned)?);
+        self.rule.apply(&mut values[p0..p1], &grad[g0..g1], m.as_mut_slice(), v.as_mut_slice());
+        Ok(())
+    }
+}
+
+fn poisoned<T>(_: std::sync::PoisonError<T>) -> candle_core::Error {
+    candle_core::Error::Msg("AdamW moments lock poisoned".into())
 }
 
 #[cfg(test)]

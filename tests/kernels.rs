@@ -1,0 +1,174 @@
+//! The fused CPU kernels against the primitive candle ops they replace: same values and same
+//! gradients (through a random weighted sum), plus a finite-difference check of each backward.
+
+use attune::model::kernels;
+use candle_core::{DType, Device, Tensor, Var, D};
+
+fn rand(shape: &[usize], seed: u64) -> Tensor {
+    // A small deterministic generator, so the test needs no extra crates.
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let n: usize = shape.iter().product();
+    let v: Vec<f32> = (0..n)
+        .map(|_| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 40) as f32 / (1u64 << 24) as f32) * 4.0 - 2.0
+        })
+        .collect();
+    Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
+}
+
+fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
+    (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap()
+}
+
+/// Gradients of Σ w ⊙ f(vars) with respect to each var.
+fn grads(vars: &[Var], w: &Tensor, f: &dyn Fn(&[Tensor]) -> Tensor) -> (Tensor, Vec<Tensor>) {
+    let ts: Vec<Tensor> = vars.iter().map(|v| v.as_tensor().clone()).collect();
+    let y = f(&ts);
+    let loss = (y.clone() * w).unwrap().sum_all().unwrap();
+    let g = loss.backward().unwrap();
+    // Inputs that get no gradient (a padding bias) read as zeros.
+    (y, ts.iter().map(|t| g.get(t).cloned().unwrap_or_else(|| t.zeros_like().unwrap())).collect())
+}
+
+/// Compares a fused op and its reference in values and gradients.
+fn check(inputs: &[Tensor], fused: &dyn Fn(&[Tensor]) -> Tensor, reference: &dyn Fn(&[Tensor]) -> Tensor, tol: f32) {
+    let vars: Vec<Var> = inputs.iter().map(|t| Var::from_tensor(t).unwrap()).collect();
+    let probe = fused(inputs);
+    let w = rand(probe.dims(), 99);
+    let (y1, g1) = grads(&vars, &w, fused);
+    let (y2, g2) = grads(&vars, &w, reference);
+    assert!(max_diff(&y1, &y2) < tol, "values differ by {}", max_diff(&y1, &y2));
+    for (i, (a, b)) in g1.iter().zip(&g2).enumerate() {
+        assert!(max_diff(a, b) < tol, "gradient {i} differs by {}", max_diff(a, b));
+    }
+}
+
+/// Central differences of Σ w ⊙ f(x) against the op's gradient, at a few coordinates of input 0.
+fn finite_differences(inputs: &[Tensor], f: &dyn Fn(&[Tensor]) -> Tensor) {
+    let vars: Vec<Var> = inputs.iter().map(|t| Var::from_tensor(&t.to_dtype(DType::F32).unwrap()).unwrap()).collect();
+    let w = rand(f(inputs).dims(), 5);
+    let (_, g) = grads(&vars, &w, f);
+    let analytic = g[0].flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let base = inputs[0].flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let n = base.len();
+    for k in [0, n / 3, n / 2, n - 1] {
+        let eval = |d: f32| {
+            let mut v = base.clone();
+            v[k] += d;
+            let mut args = inputs.to_vec();
+            args[0] = Tensor::from_vec(v, inputs[0].shape(), &Device::Cpu).unwrap();
+            (f(&args) * &w).unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap() as f64
+        };
+        let eps = 1e-2f32;
+        let numeric = ((eval(eps) - eval(-eps)) / (2.0 * eps as f64)) as f32;
+        let err = (numeric - analytic[k]).abs() / analytic[k].abs().max(1e-2);
+        assert!(err < 2e-2, "coordinate {k}: numeric {numeric} vs analytic {}", analytic[k]);
+    }
+}
+
+fn ln_reference(x: &Tensor, g: &Tensor, b: &Tensor) -> Tensor {
+    let mean = x.mean_keepdim(D::Minus1).unwrap();
+    let c = x.broadcast_sub(&mean).unwrap();
+    let var = c.sqr().unwrap().mean_keepdim(D::Minus1).unwrap();
+    let n = c.broadcast_div(&(var + 1e-12).unwrap().sqrt().unwrap()).unwrap();
+    n.broadcast_mul(g).unwrap().broadcast_add(b).unwrap()
+}
+
+#[test]
+fn layer_norm_matches_primitive_ops() {
+    let inputs = [rand(&[3, 5, 48], 1), rand(&[48], 2), rand(&[48], 3)];
+    let fused = |t: &[Tensor]| kernels::layer_norm(&t[0], &t[1], &t[2], 1e-12).unwrap();
+    check(&inputs, &fused, &|t| ln_reference(&t[0], &t[1], &t[2]), 1e-4);
+    finite_differences(&inputs, &fused);
+    finite_differences(&[inputs[1].clone(), inputs[0].clone(), inputs[2].clone()], &|t| {
+        kernels::layer_norm(&t[1], &t[0], &t[2], 1e-12).unwrap()
+    });
+}
+
+#[test]
+fn masked_softmax_matches_primitive_ops() {
+    let mask =
+        Tensor::from_vec(vec![1f32, 1., 1., 0., 1., 1., 1., 1., 1., 1., 0., 0.], (2, 1, 1, 6), &Device::Cpu).unwrap();
+    let bias = ((mask.ones_like().unwrap() - &mask).unwrap() * f32::MIN as f64).unwrap();
+    let inputs = [rand(&[2, 3, 4, 6], 4), bias];
+    let fused = |t: &[Tensor]| kernels::masked_softmax(&t[0], &t[1], 0.35).unwrap();
+    let reference = |t: &[Tensor]| {
+        let s = (&t[0] * 0.35).unwrap().broadcast_add(&t[1]).unwrap();
+        let e = s.broadcast_sub(&s.max_keepdim(D::Minus1).unwrap().detach()).unwrap().exp().unwrap();
+        e.broadcast_div(&e.sum_keepdim(D::Minus1).unwrap()).unwrap()
+    };
+    let vars = [Var::from_tensor(&inputs[0]).unwrap()];
+    let w = rand(&[2, 3, 4, 6], 8);
+    let (y1, g1) = grads(&vars, &w, &|t| fused(&[t[0].clone(), inputs[1].clone()]));
+    let (y2, g2) = grads(&vars, &w, &|t| reference(&[t[0].clone(), inputs[1].clone()]));
+    assert!(max_diff(&y1, &y2) < 1e-5 && max_diff(&g1[0], &g2[0]) < 1e-5);
+    let masked = y1.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    assert_eq!(masked[3], 0.0, "a padded key gets no attention");
+    finite_differences(&inputs, &fused);
+    check(
+        &[inputs[0].clone()],
+        &|t| kernels::softmax(&t[0]).unwrap(),
+        &|t| reference(&[(&t[0] / 0.35).unwrap(), inputs[1].zeros_like().unwrap()]),
+        1e-5,
+    );
+}
+
+#[test]
+fn bias_gelu_matches_primitive_ops() {
+    let inputs = [rand(&[7, 40], 5), rand(&[40], 6)];
+    let fused = |t: &[Tensor]| kernels::bias_gelu(&t[0], &t[1]).unwrap();
+    check(&inputs, &fused, &|t| t[0].broadcast_add(&t[1]).unwrap().gelu_erf().unwrap(), 1e-5);
+    finite_differences(&inputs, &fused);
+}
+
+#[test]
+fn bias_and_residual_match_primitive_ops() {
+    let inputs = [rand(&[6, 24], 7), rand(&[24], 8), rand(&[6, 24], 9)];
+    let mask: Vec<f32> = (0..6 * 24).map(|i| if i % 3 == 0 { 0.0 } else { 1.25 }).collect();
+    let mask_t = Tensor::from_vec(mask.clone(), (6, 24), &Device::Cpu).unwrap();
+    let fused = |t: &[Tensor]| kernels::bias_residual(&t[0], &t[1], &t[2], Some(mask.clone())).unwrap();
+    let reference = |t: &[Tensor]| (t[0].broadcast_add(&t[1]).unwrap() * &mask_t).unwrap().add(&t[2]).unwrap();
+    check(&inputs, &fused, &reference, 1e-5);
+    finite_differences(&inputs, &fused);
+    let plain = |t: &[Tensor]| kernels::bias_residual(&t[0], &t[1], &t[2], None).unwrap();
+    check(&inputs, &plain, &|t| t[0].broadcast_add(&t[1]).unwrap().add(&t[2]).unwrap(), 1e-5);
+    let add = |t: &[Tensor]| kernels::bias_add(&t[0], &t[1]).unwrap();
+    check(&inputs[..2], &add, &|t| t[0].broadcast_add(&t[1]).unwrap(), 1e-5);
+    let masked = |t: &[Tensor]| kernels::apply_mask(&t[0], mask.clone()).unwrap();
+    check(&inputs[..1], &masked, &|t| (&t[0] * &mask_t).unwrap(), 1e-6);
+}
+
+#[test]
+fn embedding_matches_index_select() {
+    let table = rand(&[50, 16], 10);
+    let ids = Tensor::new(&[3u32, 7, 3, 49, 0, 12], &Device::Cpu).unwrap();
+    let fused = |t: &[Tensor]| kernels::embedding(&t[0], &ids).unwrap();
+    check(&[table], &fused, &|t| t[0].index_select(&ids, 0).unwrap(), 1e-6);
+    let bad = Tensor::new(&[50u32], &Device::Cpu).unwrap();
+    assert!(kernels::embedding(&rand(&[50, 16], 1), &bad).is_err());
+}
+
+#[test]
+fn fast_exp_and_erf_are_accurate() {
+    for i in -2000..2000 {
+        let x = i as f32 * 0.04;
+        let (e, want) = (kernels::exp(x), x.exp());
+        assert!(((e - want) / want).abs() < 1e-6, "exp({x}) = {e}, want {want}");
+        let want_erf = if x.abs() <= 3.0 { taylor_erf(x as f64) } else { x.signum() as f64 };
+        let tol = if x.abs() <= 3.0 { 3e-7 } else { 2.3e-5 }; // erfc(3) = 2.2e-5
+        assert!((kernels::erf(x) as f64 - want_erf).abs() < tol, "erf({x})");
+    }
+    assert_eq!(kernels::exp(-100.0), 0.0);
+}
+
+/// erf by its Taylor series in f64 (accurate to about 1e-12 for |x| ≤ 3), as the reference.
+fn taylor_erf(x: f64) -> f64 {
+    let (mut term, mut sum, mut n) = (x, x, 0.0f64);
+    while term.abs() > 1e-17 * sum.abs().max(1e-300) && n < 400.0 {
+        n += 1.0;
+        term *= -x * x / n;
+        sum += term / (2.0 * n + 1.0);
+    }
+    sum * 2.0 / std::f64::consts::PI.sqrt()
+}

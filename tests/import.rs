@@ -300,6 +300,38 @@ fn conll_four_and_two_columns_with_a_malformed_line() {
     assert_eq!(d.rows[1].tokens.as_deref(), Some(&["This".to_string(), "guy".to_string()][..]));
 }
 
+/// Found by `cargo fuzz run plain_sniff`: a .jsonl file whose first lines are not JSON has no
+/// columns, and suggesting a mapping for it panicked (indexing an empty column list).
+#[test]
+fn fuzz_regression_suggest_for_a_file_without_columns() {
+    let bytes = b"d have tracking?,card_arrival\r\nI ordered my card\r\n{\"meta\":-D {\"text\"\n";
+    let s = sniff_bytes("data.jsonl", bytes, 5).unwrap();
+    assert!(s.columns.is_empty());
+    let spec = s.suggest_spec();
+    let err = import_bytes("data.jsonl", bytes, &spec, &mut |_| {}, &CancelToken::new()).unwrap_err();
+    assert!(matches!(err, ImportError::ColumnOutOfRange { count: 0, .. }), "{err}");
+    let crash = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/plain_sniff-crash-44b8d832");
+    let bytes = std::fs::read(crash).unwrap();
+    if let Ok(s) = sniff_bytes("data.jsonl", &bytes, 5) {
+        let _ = import_bytes("data.jsonl", &bytes, &s.suggest_spec(), &mut |_| {}, &CancelToken::new());
+    }
+}
+
+/// Found by `cargo fuzz run plain_sniff`: a line of only Unicode whitespace (here U+0085) became
+/// an example with empty text; it is a blank line.
+#[test]
+fn fuzz_regression_unicode_whitespace_line_is_blank() {
+    let layout = Layout { format: Format::PlainText, encoding: TextEncoding::Utf8, has_header: false };
+    let spec = ImportSpec::text_only(layout, 0usize);
+    let d =
+        import_bytes("p.txt", "one\n\u{85}\u{a0}\ntwo\n".as_bytes(), &spec, &mut |_| {}, &CancelToken::new()).unwrap();
+    assert_eq!(texts(&d), vec!["one", "two"]);
+    assert_eq!(d.report.blank_lines, 1);
+    let crash = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions/plain_sniff-crash-103e3f18");
+    let d = import_bytes("p.txt", &std::fs::read(crash).unwrap(), &spec, &mut |_| {}, &CancelToken::new()).unwrap();
+    assert!(d.rows.iter().all(|r| !r.text.is_empty() && r.text.trim() == r.text));
+}
+
 // ---------------------------------------------------------------- whole-file errors
 
 #[test]

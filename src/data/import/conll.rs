@@ -2,7 +2,8 @@
 //! by tabs if the line has any, else by spaces), a blank line between sentences, `-DOCSTART-`
 //! lines skipped. Reads CoNLL-2003 (4 columns) and WNUT-17 (2 columns) alike. Every line of a
 //! file has the same number of columns; a sentence with a line that does not is left out and
-//! reported with that line. Stray U+FEFF characters inside lines are removed.
+//! reported with that line. Stray U+FEFF characters inside lines are removed; a line of only
+//! whitespace (or U+FEFF) is blank.
 
 use std::io::BufRead;
 
@@ -42,13 +43,15 @@ pub(crate) fn read<R: BufRead>(text: R, enc: TextEncoding, c: &mut Collector) ->
     let mut sentence = Sentence::default();
     while let Some(Line { number: line, end_offset, bytes }) = lines.next_line()? {
         c.at_byte(end_offset);
-        if is_blank(bytes) {
+        let decoded = std::str::from_utf8(bytes);
+        let blank = |t: &str| t.trim_matches(|ch: char| ch.is_whitespace() || ch == '\u{feff}').is_empty();
+        if is_blank(bytes) || decoded.is_ok_and(blank) {
             c.blank_line();
             finish(&mut sentence, c)?;
             continue;
         }
         sentence.lines += 1;
-        let Ok(text) = std::str::from_utf8(bytes) else {
+        let Ok(text) = decoded else {
             sentence.problem.get_or_insert((line, not_utf8_message()));
             continue;
         };

@@ -85,8 +85,9 @@ impl Sniffed {
         }
     }
 
+    /// The column by name; by index when the sniffer found no columns (the import then says so).
     fn column_ref(&self, i: usize) -> ColumnRef {
-        ColumnRef::Name(self.columns[i].clone())
+        self.columns.get(i).map_or(ColumnRef::Index(i), |name| ColumnRef::Name(name.clone()))
     }
 
     fn cells(&self, i: usize) -> impl Iterator<Item = &str> {

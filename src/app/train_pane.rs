@@ -393,7 +393,7 @@ impl TrainPane {
                 self.runs = None;
             }
         });
-        let runs = self.runs.get_or_insert_with(|| read_runs(&project.runs_dir()));
+        let runs = self.runs.get_or_insert_with(|| project.runs());
         if runs.is_empty() {
             ui.weak("No runs yet.");
         }
@@ -422,18 +422,4 @@ impl TrainPane {
             shared.revision += 1;
         }
     }
-}
-
-/// The run folders of a project, newest last, with their run.json when readable.
-pub fn read_runs(dir: &std::path::Path) -> Vec<(String, Option<RunInfo>)> {
-    let mut runs: Vec<(String, Option<RunInfo>)> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.path().is_dir())
-                .map(|e| (e.file_name().to_string_lossy().into_owned(), RunInfo::read(&e.path())))
-                .collect()
-        })
-        .unwrap_or_default();
-    runs.sort_by(|a, b| a.0.cmp(&b.0));
-    runs
 }

@@ -11,7 +11,6 @@ use crate::project::{
     create_from_import, export, CreateOptions, ExportFormat, Filter, Op, Project, SortOrder, Split, SplitPlan,
     TextQuery,
 };
-use crate::train::RunInfo;
 
 #[derive(Subcommand, Debug)]
 pub enum ProjectCommand {
@@ -222,22 +221,9 @@ fn print_summary(project: &Project) {
     println!("splits: train {}, valid {}, test {}", count(Split::Train), count(Split::Valid), count(Split::Test));
 }
 
-fn runs_of(project: &Project) -> Vec<(String, Option<RunInfo>)> {
-    let mut runs: Vec<(String, Option<RunInfo>)> = std::fs::read_dir(project.runs_dir())
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.path().is_dir())
-                .map(|e| (e.file_name().to_string_lossy().into_owned(), RunInfo::read(&e.path())))
-                .collect()
-        })
-        .unwrap_or_default();
-    runs.sort_by(|a, b| a.0.cmp(&b.0));
-    runs
-}
-
 fn info(dir: &Path, json: bool) -> anyhow::Result<()> {
     let project = Project::open(dir)?;
-    let runs = runs_of(&project);
+    let runs = project.runs();
     if json {
         let state = project.state();
         let labels: serde_json::Map<String, serde_json::Value> = project

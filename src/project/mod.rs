@@ -11,6 +11,7 @@ mod error;
 mod export;
 mod filter;
 mod journal;
+mod runs;
 mod sample;
 mod splits;
 mod state;

@@ -7,12 +7,14 @@
 mod data_pane;
 mod evaluate_pane;
 mod explain_pane;
+mod explain_views;
 mod export_pane;
 mod label_pane;
 mod models_pane;
 mod notifications;
 mod shared;
 mod start_pane;
+mod train_form;
 mod train_pane;
 mod widgets;
 mod worker;

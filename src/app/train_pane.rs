@@ -6,118 +6,11 @@
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
 use super::shared::{no_project_ui, Pane, Shared};
+use super::train_form::{Draft, Preset};
 use super::worker::{Job, DRAIN_BUDGET};
 use crate::model::{available_devices, resolve_model, ModelConfig};
-use crate::project::{now_ms, project_training_data};
-use crate::train::{default_learning_rate, train, RunInfo, TrainConfig, TrainEvent, TrainJob};
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Preset {
-    Fast,
-    Balanced,
-    Best,
-}
-
-/// The settings form as typed: strings until they parse.
-struct Draft {
-    epochs: String,
-    batch_size: String,
-    learning_rate: String,
-    warmup: String,
-    max_len: String,
-    freeze_layers: String,
-    patience: String,
-    seed: String,
-    freeze_embeddings: bool,
-    class_weights: bool,
-}
-
-impl Draft {
-    fn preset(p: Preset) -> Self {
-        let (epochs, max_len, patience) = match p {
-            Preset::Fast => ("1", "64", ""),
-            Preset::Balanced => ("3", "128", ""),
-            Preset::Best => ("6", "256", "2"),
-        };
-        Self {
-            epochs: epochs.into(),
-            batch_size: "16".into(),
-            learning_rate: String::new(),
-            warmup: "0.06".into(),
-            max_len: max_len.into(),
-            freeze_layers: "0".into(),
-            patience: patience.into(),
-            seed: "42".into(),
-            freeze_embeddings: false,
-            class_weights: false,
-        }
-    }
-
-    /// The settings, or the problem of each field that does not parse.
-    fn parse(&self, device: &str, default_lr: f64) -> Result<TrainConfig, Vec<(&'static str, String)>> {
-        let mut problems = Vec::new();
-        fn num<T: std::str::FromStr>(
-            field: &'static str,
-            s: &str,
-            problems: &mut Vec<(&'static str, String)>,
-        ) -> Option<T> {
-            let parsed = s.trim().parse().ok();
-            if parsed.is_none() {
-                problems.push((field, format!("\"{s}\" is not a number")));
-            }
-            parsed
-        }
-        let epochs = num("epochs", &self.epochs, &mut problems);
-        let batch_size = num("batch", &self.batch_size, &mut problems);
-        let learning_rate = if self.learning_rate.trim().is_empty() {
-            Some(default_lr)
-        } else {
-            num("lr", &self.learning_rate, &mut problems)
-        };
-        let warmup = num("warmup", &self.warmup, &mut problems);
-        let max_len = num("max_len", &self.max_len, &mut problems);
-        let freeze_layers = num("freeze", &self.freeze_layers, &mut problems);
-        let patience = if self.patience.trim().is_empty() {
-            Some(None)
-        } else {
-            num("patience", &self.patience, &mut problems).map(Some)
-        };
-        let seed = num("seed", &self.seed, &mut problems);
-        let (
-            Some(epochs),
-            Some(batch_size),
-            Some(learning_rate),
-            Some(warmup_ratio),
-            Some(max_len),
-            Some(lowest_layers),
-            Some(patience),
-            Some(seed),
-        ) = (epochs, batch_size, learning_rate, warmup, max_len, freeze_layers, patience, seed)
-        else {
-            return Err(problems);
-        };
-        let cfg = TrainConfig {
-            epochs,
-            batch_size,
-            learning_rate,
-            warmup_ratio,
-            max_len,
-            seed,
-            class_weights: self.class_weights,
-            freeze: crate::model::Freeze { embeddings: self.freeze_embeddings, lowest_layers },
-            early_stopping_patience: patience,
-            evals_per_epoch: if patience.is_some() { 2 } else { 1 },
-            device: device.to_string(),
-            ..TrainConfig::default()
-        };
-        let problems: Vec<(&'static str, String)> = cfg.problems().into_iter().map(|p| ("settings", p)).collect();
-        if problems.is_empty() {
-            Ok(cfg)
-        } else {
-            Err(problems)
-        }
-    }
-}
+use crate::project::project_training_data;
+use crate::train::{default_learning_rate, train, RunInfo, TrainEvent, TrainJob};
 
 /// What the plots show, kept downsampled-free (a run has thousands of steps, not millions).
 #[derive(Default)]
@@ -231,16 +124,9 @@ impl TrainPane {
                 .parse(&self.device, default_learning_rate(hidden))
                 .map_err(|_| "fix the settings marked in red first".to_string())?;
             let (train_data, valid) = project_training_data(project).map_err(|e| e.to_string())?;
-            let name = format!("run-{}", now_ms() / 1000);
-            self.run_name = Some(name.clone());
-            Ok(TrainJob {
-                base_model: model,
-                model_dir,
-                train: train_data,
-                valid,
-                out_dir: project.runs_dir().join(name),
-                config,
-            })
+            let out_dir = project.new_run_dir();
+            self.run_name = out_dir.file_name().map(|n| n.to_string_lossy().into_owned());
+            Ok(TrainJob { base_model: model, model_dir, train: train_data, valid, out_dir, config })
         })();
         let job = match prepared {
             Ok(j) => j,

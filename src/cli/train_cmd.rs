@@ -7,10 +7,10 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::DataColumns;
-use crate::data::{read_labeled, ReadOptions};
+use crate::data::{read_labeled, LabeledTexts, ReadOptions};
 use crate::jobs::CancelToken;
 use crate::model::{resolve_model, Freeze, ModelConfig};
-use crate::project::{now_ms, project_training_data, Project};
+use crate::project::{project_training_data, Project};
 use crate::train::{default_learning_rate, train as run_training, TrainConfig, TrainEvent, TrainJob};
 
 #[derive(Args, Debug)]
@@ -183,15 +183,7 @@ fn file_job(args: &TrainArgs) -> anyhow::Result<TrainJob> {
         Some(path) => Some(read_labeled(path, &ReadOptions { max_rows: None, ..columns.clone() })?),
         None => None,
     };
-    let model_dir = resolve_model(model)?;
-    Ok(TrainJob {
-        base_model: model.clone(),
-        config: args.config(&model_dir)?,
-        model_dir,
-        train: train_data,
-        valid,
-        out_dir: out.clone(),
-    })
+    job(args, model, train_data, valid, out.clone())
 }
 
 fn project_job(args: &TrainArgs, dir: &std::path::Path) -> anyhow::Result<TrainJob> {
@@ -206,14 +198,17 @@ fn project_job(args: &TrainArgs, dir: &std::path::Path) -> anyhow::Result<TrainJ
         train_data.texts.truncate(max);
         train_data.labels.truncate(max);
     }
-    let out = args.out.clone().unwrap_or_else(|| project.runs_dir().join(format!("run-{}", now_ms() / 1000)));
-    let model_dir = resolve_model(&model)?;
-    Ok(TrainJob {
-        base_model: model.clone(),
-        config: args.config(&model_dir)?,
-        model_dir,
-        train: train_data,
-        valid,
-        out_dir: out,
-    })
+    let out = args.out.clone().unwrap_or_else(|| project.new_run_dir());
+    job(args, &model, train_data, valid, out)
+}
+
+fn job(
+    args: &TrainArgs,
+    model: &str,
+    train: LabeledTexts,
+    valid: Option<LabeledTexts>,
+    out_dir: PathBuf,
+) -> anyhow::Result<TrainJob> {
+    let model_dir = resolve_model(model)?;
+    Ok(TrainJob { base_model: model.to_string(), config: args.config(&model_dir)?, model_dir, train, valid, out_dir })
 }

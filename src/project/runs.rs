@@ -5,6 +5,18 @@ use super::Project;
 use crate::train::RunInfo;
 
 impl Project {
+    /// A new run folder under runs/, named by the start time (not created yet).
+    pub fn new_run_dir(&self) -> std::path::PathBuf {
+        let base = format!("run-{}", super::now_ms() / 1000);
+        let mut dir = self.runs_dir().join(&base);
+        let mut n = 2;
+        while dir.exists() {
+            dir = self.runs_dir().join(format!("{base}-{n}"));
+            n += 1;
+        }
+        dir
+    }
+
     /// (run folder name, its run.json) for every run of the project, sorted by name (= start time).
     pub fn runs(&self) -> Vec<(String, Option<RunInfo>)> {
         let mut runs: Vec<(String, Option<RunInfo>)> = std::fs::read_dir(self.runs_dir())

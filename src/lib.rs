@@ -9,9 +9,12 @@
 pub mod cli;
 pub mod data;
 pub mod explain;
+pub mod export;
 pub mod jobs;
 pub mod model;
 pub mod project;
+pub mod quant;
+pub mod serve;
 pub mod settings;
 pub mod train;
 

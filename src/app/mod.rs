@@ -97,6 +97,11 @@ impl AttuneApp {
         self.evaluate.selected_rows()
     }
 
+    /// The Export pane's last verification report, and whether an export is running (for tests).
+    pub fn export_state(&self) -> (Option<&crate::export::ExportReport>, bool) {
+        (self.export.report(), self.export.is_running())
+    }
+
     /// Draws one frame (the body of eframe's `App::ui`, callable from tests).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
@@ -107,6 +112,7 @@ impl AttuneApp {
         self.evaluate.poll(&mut self.shared);
         self.explain.poll(&mut self.shared);
         self.start.poll(&mut self.shared);
+        self.export.poll(&mut self.shared);
         egui::Panel::top("top").show(ui, |ui| self.top_bar_ui(ui));
         egui::Panel::left("panes").resizable(false).show(ui, |ui| self.pane_list_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| match self.shared.settings.pane {

@@ -7,6 +7,7 @@ use anyhow::Context;
 use super::{BenchArgs, EvalArgs, ModelsArgs, PredictArgs};
 use crate::data::{read_labeled, ReadOptions};
 use crate::model::{argmax_rows, list_models, parse_device, resolve_model, LoadOptions, SequenceClassifier};
+use crate::quant::Quant;
 use crate::settings::Settings;
 use crate::train::bench::{run_bench, BenchOptions};
 use crate::train::evaluate;
@@ -53,9 +54,13 @@ pub fn models(args: ModelsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn load_classifier(spec: &str, device: &str, max_len: usize) -> anyhow::Result<SequenceClassifier> {
-    let dir = resolve_model(spec)?;
+pub(super) fn load_classifier(spec: &str, device: &str, max_len: usize) -> anyhow::Result<SequenceClassifier> {
     let opts = LoadOptions { device: parse_device(device)?, max_len, ..LoadOptions::default() };
+    let path = std::path::Path::new(spec);
+    if path.is_file() {
+        return Ok(SequenceClassifier::load_path(path, &opts)?);
+    }
+    let dir = resolve_model(spec)?;
     Ok(SequenceClassifier::load(&dir, &opts)?)
 }
 
@@ -139,6 +144,8 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         warmup: args.warmup,
         reps: args.reps,
         device: args.device,
+        quant: args.quant.as_deref().map(Quant::parse).transpose().map_err(anyhow::Error::msg)?,
+        skip_train: args.skip_train,
     };
     let quiet = args.json;
     let report = run_bench(&opts, &mut |phase| {
@@ -157,13 +164,16 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         report.device,
         report.threads
     );
-    println!(
+    if report.train_step_ms > 0.0 {
+        println!(
         "training  batch {} x {} tokens: {:.0} ms/step (forward {:.0}, backward {:.0}, optimizer {:.0}) = {:.1} examples/s, {:.0} GFLOP/s",
         report.batch_size, report.max_len, report.train_step_ms, report.forward_ms, report.backward_ms, report.optimizer_ms,
         report.train_examples_per_s, report.train_gflop_per_s
     );
+    }
     println!(
-        "inference batch {} x {} tokens: {:.0} ms/batch = {:.1} examples/s, {:.0} GFLOP/s",
+        "inference ({}) batch {} x {} tokens: {:.0} ms/batch = {:.1} examples/s, {:.0} GFLOP/s",
+        report.weights,
         report.infer_batch_size,
         report.max_len,
         report.infer_batch_ms,

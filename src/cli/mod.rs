@@ -4,7 +4,9 @@
 
 mod commands;
 mod explain_cmd;
+mod export_cmd;
 mod project_cmd;
+mod serve_cmd;
 mod train_cmd;
 
 use std::path::PathBuf;
@@ -32,6 +34,10 @@ pub enum Command {
     Bench(BenchArgs),
     /// Why a model predicts what it does: word attributions or attention.
     Explain(explain_cmd::ExplainArgs),
+    /// Serve predictions over HTTP on this machine (a local JSON API).
+    Serve(serve_cmd::ServeArgs),
+    /// Export a run as GGUF (f32/f16/q8_0/q4_0/q4_k) or a Hugging Face folder, reload it and verify it.
+    Export(export_cmd::ExportArgs),
     /// Create, inspect, label and export projects.
     #[command(subcommand)]
     Project(project_cmd::ProjectCommand),
@@ -59,7 +65,7 @@ pub struct DataColumns {
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
-    /// A run folder (or any fine-tuned classifier folder or hub id).
+    /// A run folder, a GGUF file exported by Attune, or any fine-tuned classifier folder or hub id.
     #[arg(long)]
     pub model: String,
     /// Labeled CSV/TSV file with a header.
@@ -84,7 +90,7 @@ pub struct EvalArgs {
 
 #[derive(Args, Debug)]
 pub struct PredictArgs {
-    /// A run folder (or any fine-tuned classifier folder or hub id).
+    /// A run folder, a GGUF file exported by Attune, or any fine-tuned classifier folder or hub id.
     #[arg(long)]
     pub model: String,
     /// Texts to classify; with none, one text per line is read from standard input.
@@ -118,6 +124,12 @@ pub struct BenchArgs {
     pub reps: usize,
     #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// Measure inference of the model exported to GGUF in this format (q8_0, q4_0, q4_k, f16).
+    #[arg(long, value_name = "FORMAT")]
+    pub quant: Option<String>,
+    /// Measure inference only.
+    #[arg(long)]
+    pub skip_train: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -132,5 +144,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench(a) => commands::bench(a),
         Command::Project(c) => project_cmd::run(c),
         Command::Explain(a) => explain_cmd::run(a),
+        Command::Export(a) => export_cmd::run(a),
+        Command::Serve(a) => serve_cmd::run(a),
     }
 }

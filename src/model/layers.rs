@@ -4,23 +4,47 @@
 //! On the CPU in f32 the hot chains run as fused kernels with their own backward pass
 //! (`kernels`); the primitive-op versions remain for other devices and as the tests' reference.
 
+use std::sync::Arc;
+
 use candle_core::{DType, Device, Tensor, D};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use super::kernels::{self, fused};
 use super::Activation;
+use crate::quant::int8::Int8Matrix;
+
+/// A linear layer's weight matrix (out, in): f32 (trainable), or int8 in a quantized model.
+#[derive(Clone)]
+enum LinearWeight {
+    Dense(Tensor),
+    Int8(Arc<Int8Matrix>),
+}
+
+impl std::fmt::Debug for LinearWeight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LinearWeight::Dense(w) => write!(f, "Dense{:?}", w.dims()),
+            LinearWeight::Int8(m) => write!(f, "Int8[{}, {}]", m.out_dim(), m.in_dim()),
+        }
+    }
+}
 
 /// y = x Wᵀ + b, for inputs of any rank (the last dimension is the feature dimension).
 #[derive(Clone, Debug)]
 pub struct Linear {
-    weight: Tensor,
+    weight: LinearWeight,
     bias: Option<Tensor>,
 }
 
 impl Linear {
     pub fn new(weight: Tensor, bias: Option<Tensor>) -> Self {
-        Self { weight, bias }
+        Self { weight: LinearWeight::Dense(weight), bias }
+    }
+
+    /// A layer of a quantized model: int8 weights, f32 bias. Inference only, on the CPU.
+    pub fn int8(matrix: Arc<Int8Matrix>, bias: Option<Tensor>) -> Self {
+        Self { weight: LinearWeight::Int8(matrix), bias }
     }
 
     pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
@@ -79,9 +103,13 @@ impl Linear {
         let mut dims = x.dims().to_vec();
         let in_dim = dims[dims.len() - 1];
         let rows: usize = dims[..dims.len() - 1].iter().product();
-        let y = x.reshape((rows, in_dim))?.matmul(&self.weight.t()?)?;
+        let x = x.reshape((rows, in_dim))?;
+        let (y, out_dim) = match &self.weight {
+            LinearWeight::Dense(w) => (x.matmul(&w.t()?)?, w.dim(0)?),
+            LinearWeight::Int8(m) => (kernels::int8_product(&x, m)?, m.out_dim()),
+        };
         let last = dims.len() - 1;
-        dims[last] = self.weight.dim(0)?;
+        dims[last] = out_dim;
         Ok((y, dims))
     }
 }

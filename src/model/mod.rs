@@ -30,6 +30,7 @@ pub use error::ModelError;
 pub use layers::DropoutRng;
 pub use params::{Freeze, ParamStore};
 pub use tokenizer::{EncodedBatch, TextTokenizer, TokenizedText, WordEncoding};
+pub use weights::Checkpoint;
 
 /// Whether weight decay applies to the parameter of this name (not to biases and LayerNorm).
 pub fn params_decay(name: &str) -> bool {

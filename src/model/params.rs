@@ -158,6 +158,9 @@ impl ParamBuilder {
     }
 
     pub fn linear(&mut self, name: &str, in_dim: usize, out_dim: usize, std: f64) -> Result<Linear, ModelError> {
+        if let Some(linear) = self.take_int8(name, in_dim, out_dim)? {
+            return Ok(linear);
+        }
         let weight = self.take(&format!("{name}.weight"), &[out_dim, in_dim], Init::Normal(std))?;
         let bias = self.take(&format!("{name}.bias"), &[out_dim], Init::Zeros)?;
         Ok(Linear::new(weight, Some(bias)))
@@ -173,6 +176,11 @@ impl ParamBuilder {
         reuse: bool,
     ) -> Result<Linear, ModelError> {
         let (w, b) = (format!("{name}.weight"), format!("{name}.bias"));
+        if reuse {
+            if let Some(linear) = self.take_int8(name, in_dim, out_dim)? {
+                return Ok(linear);
+            }
+        }
         let (weight, bias) = if reuse {
             (
                 self.take_or_init(&w, &[out_dim, in_dim], Init::Normal(std))?,
@@ -182,6 +190,24 @@ impl ParamBuilder {
             (self.init(&w, &[out_dim, in_dim], Init::Normal(std))?, self.init(&b, &[out_dim], Init::Zeros)?)
         };
         Ok(Linear::new(weight, Some(bias)))
+    }
+
+    /// A linear layer whose weight the checkpoint holds as int8 (a quantized model), if it does.
+    fn take_int8(&mut self, name: &str, in_dim: usize, out_dim: usize) -> Result<Option<Linear>, ModelError> {
+        let w = format!("{name}.weight");
+        let Some(matrix) = self.checkpoint.int8.remove(&w) else {
+            return Ok(None);
+        };
+        if (matrix.out_dim(), matrix.in_dim()) != (out_dim, in_dim) {
+            return Err(ModelError::WrongShape {
+                name: w,
+                expected: vec![out_dim, in_dim],
+                found: vec![matrix.out_dim(), matrix.in_dim()],
+                path: self.checkpoint.path.clone(),
+            });
+        }
+        let bias = self.take(&format!("{name}.bias"), &[out_dim], Init::Zeros)?;
+        Ok(Some(Linear::int8(matrix, Some(bias))))
     }
 
     pub fn layer_norm(&mut self, name: &str, dim: usize, eps: f64) -> Result<LayerNorm, ModelError> {

@@ -7,14 +7,18 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use candle_core::{DType, Device, Tensor};
 
 use super::{Family, ModelError};
+use crate::quant::int8::Int8Matrix;
 
 /// The tensors of a checkpoint, renamed to our names, waiting to be taken by the model builder.
 pub struct Checkpoint {
     pub tensors: HashMap<String, Tensor>,
+    /// Weight matrices of linear layers held as int8 (a quantized GGUF file), by our names.
+    pub int8: HashMap<String, Arc<Int8Matrix>>,
     pub path: PathBuf,
 }
 
@@ -40,12 +44,12 @@ impl Checkpoint {
                 tensors.insert(ours, tensor);
             }
         }
-        Ok(Self { tensors, path })
+        Ok(Self { tensors, int8: HashMap::new(), path })
     }
 
     /// An empty checkpoint: every parameter is freshly initialised (random-weight benchmarks, tests).
     pub fn empty() -> Self {
-        Self { tensors: HashMap::new(), path: PathBuf::from("(random initialisation)") }
+        Self { tensors: HashMap::new(), int8: HashMap::new(), path: PathBuf::from("(random initialisation)") }
     }
 }
 

@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::{AdamW, TrainError};
 use crate::model::synthetic::{random_classifier, shape_config};
 use crate::model::{cross_entropy, parse_device, DropoutRng, LoadOptions, SequenceClassifier, TokenizedText};
+use crate::quant::{load_gguf_classifier, write_gguf, Quant};
 
 #[derive(Clone, Debug)]
 pub struct BenchOptions {
@@ -27,6 +28,10 @@ pub struct BenchOptions {
     pub warmup: usize,
     pub reps: usize,
     pub device: String,
+    /// Measure inference of the model exported to GGUF in this format and loaded back (int8
+    /// kernels for q8_0/q4_0/q4_k); training is skipped.
+    pub quant: Option<Quant>,
+    pub skip_train: bool,
 }
 
 impl Default for BenchOptions {
@@ -40,6 +45,8 @@ impl Default for BenchOptions {
             warmup: 2,
             reps: 5,
             device: "cpu".into(),
+            quant: None,
+            skip_train: false,
         }
     }
 }
@@ -48,6 +55,8 @@ impl Default for BenchOptions {
 pub struct BenchReport {
     pub model: String,
     pub device: String,
+    /// The weight format inference ran in ("f32", or the GGUF format measured).
+    pub weights: String,
     pub threads: usize,
     pub batch_size: usize,
     pub infer_batch_size: usize,
@@ -113,6 +122,10 @@ pub fn run_bench(opts: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Result<
             (random_classifier(&cfg, &[], vec!["0".into(), "1".into()], &load)?, format!("random {}", opts.shape))
         }
     };
+    let (model, name) = match opts.quant {
+        Some(quant) => (quantized_copy(&model, quant, &load)?, format!("{name} as {}", quant.name())),
+        None => (model, name),
+    };
     let mut rng = StdRng::seed_from_u64(7);
     let vocab = model.config.vocab_size;
     let train_rows = random_rows(opts.batch_size, opts.max_len, vocab, &mut rng);
@@ -122,8 +135,11 @@ pub fn run_bench(opts: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Result<
     let mut optimizer = AdamW::new(&model.params, 0.01);
     let mut dropout = DropoutRng::new(1);
     let (mut fwd, mut bwd, mut opt, mut total) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    progress("training steps");
-    for rep in 0..opts.warmup + opts.reps {
+    let train_reps = if opts.skip_train || opts.quant.is_some() { 0 } else { opts.warmup + opts.reps };
+    if train_reps > 0 {
+        progress("training steps");
+    }
+    for rep in 0..train_reps {
         let t0 = Instant::now();
         let rows: Vec<&TokenizedText> = train_rows.iter().collect();
         let batch = model.tokenizer.batch(&rows, &device)?;
@@ -158,6 +174,7 @@ pub fn run_bench(opts: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Result<
     Ok(BenchReport {
         model: name,
         device: opts.device.clone(),
+        weights: opts.quant.map(|q| q.name()).unwrap_or("f32").into(),
         threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         batch_size: opts.batch_size,
         infer_batch_size: opts.infer_batch_size,
@@ -168,10 +185,28 @@ pub fn run_bench(opts: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Result<
         forward_ms: median(fwd),
         backward_ms: median(bwd),
         optimizer_ms: median(opt),
-        train_examples_per_s: opts.batch_size as f64 / (train_step_ms / 1e3),
+        train_examples_per_s: if train_step_ms > 0.0 { opts.batch_size as f64 / (train_step_ms / 1e3) } else { 0.0 },
         infer_batch_ms,
         infer_examples_per_s: opts.infer_batch_size as f64 / (infer_batch_ms / 1e3),
-        train_gflop_per_s: 3.0 * flops * opts.batch_size as f64 / (train_step_ms / 1e3) / 1e9,
+        train_gflop_per_s: if train_step_ms > 0.0 {
+            3.0 * flops * opts.batch_size as f64 / (train_step_ms / 1e3) / 1e9
+        } else {
+            0.0
+        },
         infer_gflop_per_s: flops * opts.infer_batch_size as f64 / (infer_batch_ms / 1e3) / 1e9,
     })
+}
+
+/// The model written to a temporary GGUF file in `quant` and loaded back, as `attune predict`
+/// would run the exported file.
+fn quantized_copy(
+    model: &SequenceClassifier,
+    quant: Quant,
+    load: &LoadOptions,
+) -> Result<SequenceClassifier, TrainError> {
+    let path = std::env::temp_dir().join(format!("attune-bench-{}-{}.gguf", std::process::id(), quant.name()));
+    write_gguf(model, quant, &path).map_err(|e| TrainError::Write(format!("{e} — {}", path.display())))?;
+    let loaded = load_gguf_classifier(&path, load);
+    let _ = std::fs::remove_file(&path);
+    Ok(loaded?)
 }

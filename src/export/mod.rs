@@ -1,0 +1,199 @@
+//! Exporting a trained run as a file other tools and `attune predict`/`serve` can use, and
+//! proving it: GGUF (f32, f16, q8_0, q4_0, q4_k) with head, tokenizer and labels inside, or a
+//! Hugging Face folder with f32/f16 safetensors. After writing, the export is loaded back from
+//! disk and compared with the run on the verification examples; the report is saved beside it.
+//!
+//! The app's Export pane and `attune export` both call [`export_model`] on a worker thread.
+
+mod error;
+mod hf_folder;
+mod report;
+mod verify;
+
+use std::path::{Path, PathBuf};
+
+pub use error::ExportError;
+pub use report::{ExportReport, FlippedExample};
+pub use verify::{compare, predict_timed, VerifyData};
+
+use crate::jobs::CancelToken;
+use crate::model::{LoadOptions, SequenceClassifier};
+use crate::quant::{write_gguf, Quant};
+
+/// The kind of file an export writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelFormat {
+    /// One .gguf file: weights, head, tokenizer, labels.
+    Gguf,
+    /// A Hugging Face model folder (config.json, model.safetensors, tokenizer) for transformers.
+    Safetensors,
+}
+
+impl ModelFormat {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "gguf" => Ok(ModelFormat::Gguf),
+            "safetensors" | "hf" | "huggingface" => Ok(ModelFormat::Safetensors),
+            other => Err(format!("\"{other}\" is not an export format: use gguf or safetensors")),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelFormat::Gguf => "gguf",
+            ModelFormat::Safetensors => "safetensors",
+        }
+    }
+
+    /// The weight formats this kind of file can hold.
+    pub fn quants(self) -> &'static [Quant] {
+        match self {
+            ModelFormat::Gguf => &Quant::ALL,
+            ModelFormat::Safetensors => &[Quant::F32, Quant::F16],
+        }
+    }
+
+    /// A file name for an export of `run_name` in this format.
+    pub fn default_file_name(self, run_name: &str, quant: Quant) -> String {
+        match self {
+            ModelFormat::Gguf => format!("{run_name}-{}.gguf", quant.name()),
+            ModelFormat::Safetensors => format!("{run_name}-hf-{}", quant.name()),
+        }
+    }
+}
+
+/// What to export, where, and what to verify it on.
+#[derive(Clone, Debug)]
+pub struct ExportRequest {
+    pub run_dir: PathBuf,
+    pub format: ModelFormat,
+    pub quant: Quant,
+    /// A .gguf file, or the folder of a safetensors export.
+    pub out: PathBuf,
+    /// None: probe texts (agreement and speed only).
+    pub verify: Option<VerifyData>,
+    pub batch_size: usize,
+    pub max_len: usize,
+}
+
+/// Progress of an export, for the app and the CLI.
+#[derive(Clone, Debug)]
+pub enum ExportEvent {
+    /// A sentence saying what is happening now.
+    Stage(String),
+}
+
+/// Writes the export, reloads it from disk, verifies it against the run and saves the report.
+pub fn export_model(
+    req: &ExportRequest,
+    cancel: &CancelToken,
+    mut on_event: impl FnMut(ExportEvent),
+) -> Result<ExportReport, ExportError> {
+    if !req.format.quants().contains(&req.quant) {
+        return Err(ExportError::Invalid(format!(
+            "{} exports hold f32 or f16 weights; use --format gguf for {}",
+            req.format.name(),
+            req.quant.name()
+        )));
+    }
+    let stage = |on_event: &mut dyn FnMut(ExportEvent), text: String| on_event(ExportEvent::Stage(text));
+    stage(&mut on_event, format!("Loading the run {}", req.run_dir.display()));
+    let opts = LoadOptions { max_len: req.max_len, ..LoadOptions::default() };
+    let base = SequenceClassifier::load(&req.run_dir, &opts)?;
+    if let Some(missing) = base.initialised.first() {
+        return Err(ExportError::MissingHead { missing: missing.clone(), dir: req.run_dir.clone() });
+    }
+    check_out_path(req)?;
+    if cancel.is_cancelled() {
+        return Err(ExportError::Cancelled);
+    }
+    stage(&mut on_event, format!("Writing {} ({})", req.out.display(), req.quant.name()));
+    let write_err = |reason: String| ExportError::Write { path: req.out.clone(), reason };
+    let tensors = match req.format {
+        ModelFormat::Gguf => Some(write_gguf(&base, req.quant, &req.out).map_err(write_err)?),
+        ModelFormat::Safetensors => {
+            hf_folder::write_hf_folder(&base, req.quant, &req.out).map_err(write_err)?;
+            None
+        }
+    };
+    stage(&mut on_event, "Loading the export back from disk".into());
+    let exported = SequenceClassifier::load_path(&req.out, &opts)?;
+    if exported.labels != base.labels {
+        return Err(ExportError::Invalid("the export's labels differ from the run's; export again".into()));
+    }
+    let data = match &req.verify {
+        Some(d) if !d.is_empty() => d.clone(),
+        _ => VerifyData::probe_texts(&base.tokenizer, 256, 7),
+    };
+    if cancel.is_cancelled() {
+        return Err(ExportError::Cancelled);
+    }
+    stage(&mut on_event, format!("Predicting {} examples with the run", data.len()));
+    let before = predict_timed(&base, &data.texts, req.batch_size)?;
+    stage(&mut on_event, format!("Predicting {} examples with the export", data.len()));
+    let after = predict_timed(&exported, &data.texts, req.batch_size)?;
+    let cmp = compare(&exported.labels, &data, &before.probabilities, &after.probabilities)?;
+    let report = ExportReport {
+        format: req.format.name().into(),
+        quant: req.quant,
+        path: req.out.clone(),
+        run_dir: req.run_dir.clone(),
+        size_bytes: weights_size(&req.out),
+        base_size_bytes: weights_size(&req.run_dir),
+        data: data.description.clone(),
+        examples: data.len(),
+        accuracy: cmp.accuracy,
+        base_accuracy: cmp.base_accuracy,
+        macro_f1: cmp.macro_f1,
+        base_macro_f1: cmp.base_macro_f1,
+        flipped: cmp.flipped.len(),
+        flipped_examples: cmp.flipped,
+        agreement: cmp.agreement,
+        max_probability_change: cmp.max_probability_change,
+        examples_per_s: after.examples_per_s,
+        base_examples_per_s: before.examples_per_s,
+        kernel: if req.quant.is_quantized() && req.format == ModelFormat::Gguf {
+            format!("int8 {}", crate::quant::int8::kernel_name())
+        } else {
+            "f32".into()
+        },
+        batch_size: req.batch_size,
+        tensors,
+    };
+    report.save().map_err(|reason| ExportError::Write { path: ExportReport::path_for(&req.out), reason })?;
+    stage(&mut on_event, "Done".into());
+    Ok(report)
+}
+
+fn check_out_path(req: &ExportRequest) -> Result<(), ExportError> {
+    let out = &req.out;
+    if out.as_os_str().is_empty() {
+        return Err(ExportError::Invalid("choose where to write the export".into()));
+    }
+    if out == &req.run_dir {
+        return Err(ExportError::Invalid("the export folder cannot be the run folder itself; pick another".into()));
+    }
+    match req.format {
+        ModelFormat::Gguf if out.is_dir() => {
+            Err(ExportError::Invalid(format!("{} is a folder; give a file name ending in .gguf", out.display())))
+        }
+        ModelFormat::Safetensors if out.is_file() => Err(ExportError::Invalid(format!(
+            "{} is a file; a safetensors export is a folder, give a folder name",
+            out.display()
+        ))),
+        _ => {
+            if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| ExportError::Write { path: parent.to_path_buf(), reason: e.to_string() })?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Bytes of a model's weights: a GGUF file itself, or a folder's model.safetensors.
+pub fn weights_size(path: &Path) -> u64 {
+    let file = if path.is_dir() { path.join("model.safetensors") } else { path.to_path_buf() };
+    std::fs::metadata(file).map(|m| m.len()).unwrap_or(0)
+}

@@ -1,0 +1,1 @@
+//! Int8 matrix products for quantized inference (being written).

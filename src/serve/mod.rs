@@ -1,0 +1,1 @@
+//! The local prediction server (being written).

@@ -1,6 +1,6 @@
 //! The whole loop in the real UI, driven by accessible labels as a person would: create a project
 //! by importing a file, label with hotkeys, choose the model, train one epoch and watch the plot
-//! receive points, evaluate and click a confusion-matrix cell, open Export.
+//! receive points, evaluate and click a confusion-matrix cell, export the model as q8_0 GGUF and see it verified.
 #![cfg(feature = "gui")]
 
 mod common;
@@ -100,6 +100,24 @@ fn create_label_train_evaluate_export() {
     click(&mut harness, "Export");
     assert_eq!(harness.state().pane(), Pane::Export);
     harness.get_by_label("Export CSV");
+
+    // Export the run as q8_0 GGUF: written, loaded back and verified on the validation split.
+    click(&mut harness, "Export and verify");
+    wait_for(&mut harness, "the export", 120, |app| {
+        let (report, running) = app.export_state();
+        report.is_some() && !running
+    });
+    let (report, _) = harness.state().export_state();
+    let report = report.unwrap().clone();
+    assert!(report.path.is_file() && report.path.extension().is_some_and(|e| e == "gguf"), "{report:?}");
+    assert!(report.data.contains("valid split"), "{}", report.data);
+    assert!(report.accuracy.is_some() && report.examples > 0);
+    assert!(report.size_bytes < report.base_size_bytes);
+    harness.get_by_label(&format!("Verification of {}", report.path.display()));
+    if let Some(flip) = report.flipped_examples.first() {
+        click(&mut harness, &format!("Explain example {}", flip.row.unwrap()));
+        assert_eq!(harness.state().pane(), Pane::Explain);
+    }
 }
 
 fn harness_has_cells(app: &AttuneApp) -> bool {

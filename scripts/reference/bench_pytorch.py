@@ -10,6 +10,9 @@ token_type_ids 0):
   inference       eval mode, torch.inference_mode(): forward, batch --infer-batch-size (32)
                   x --max-len (64)
 
+With --int8 the model is first converted with torch.ao.quantization.quantize_dynamic (every
+nn.Linear to dynamic int8, PyTorch's own recipe for BERT on CPU) and only inference is measured.
+
 Each phase runs --warmup (3) untimed iterations, then --reps (10) timed ones; medians are
 reported. Prints train_examples_per_s, infer_examples_per_s, train_step_ms, infer_batch_ms,
 torch version and threads; one JSON object with --json.
@@ -62,6 +65,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-train", action="store_true")
     ap.add_argument("--skip-infer", action="store_true")
+    ap.add_argument("--int8", action="store_true",
+                    help="measure inference of the dynamically int8-quantized model (implies --skip-train)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()
 
@@ -69,6 +74,11 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     model, model_name = build_model(args)
+    if args.int8:
+        args.skip_train = True
+        model.eval()
+        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        model_name += " (dynamic int8)"
     vocab = model.config.vocab_size
     n_params = sum(p.numel() for p in model.parameters())
     gen = torch.Generator().manual_seed(args.seed)
@@ -92,6 +102,7 @@ def main() -> None:
         "warmup": args.warmup,
         "reps": args.reps,
         "threads": torch.get_num_threads(),
+        "quantized_engine": torch.backends.quantized.engine if args.int8 else None,
         "torch_version": torch.__version__,
         "transformers_version": transformers.__version__,
         "attn_implementation": model.config._attn_implementation,

@@ -276,7 +276,7 @@ impl ExportPane {
             );
         }
         if let Some(t) = report.tensors.as_ref().filter(|t| !t.fallbacks.is_empty()) {
-            egui::CollapsingHeader::new(format!("{} tensors stored in another format", t.fallbacks.len()))
+            egui::CollapsingHeader::new("Tensors stored in another format than asked")
                 .show(ui, |ui| t.fallbacks.iter().for_each(|f| _ = ui.label(f)));
         }
         if report.flipped_examples.is_empty() {

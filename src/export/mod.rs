@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::ExportError;
 pub use report::{ExportReport, FlippedExample};
-pub use verify::{compare, predict_timed, VerifyData};
+pub use verify::{compare, predict_both, VerifyData};
 
 use crate::jobs::CancelToken;
 use crate::model::{LoadOptions, SequenceClassifier};
@@ -129,11 +129,9 @@ pub fn export_model(
     if cancel.is_cancelled() {
         return Err(ExportError::Cancelled);
     }
-    stage(&mut on_event, format!("Predicting {} examples with the run", data.len()));
-    let before = predict_timed(&base, &data.texts, req.batch_size)?;
-    stage(&mut on_event, format!("Predicting {} examples with the export", data.len()));
-    let after = predict_timed(&exported, &data.texts, req.batch_size)?;
-    let cmp = compare(&exported.labels, &data, &before.probabilities, &after.probabilities)?;
+    stage(&mut on_event, format!("Predicting {} examples with the run and with the export", data.len()));
+    let p = predict_both(&base, &exported, &data.texts, req.batch_size)?;
+    let cmp = compare(&exported.labels, &data, &p.base, &p.exported)?;
     let report = ExportReport {
         format: req.format.name().into(),
         quant: req.quant,
@@ -151,8 +149,8 @@ pub fn export_model(
         flipped_examples: cmp.flipped,
         agreement: cmp.agreement,
         max_probability_change: cmp.max_probability_change,
-        examples_per_s: after.examples_per_s,
-        base_examples_per_s: before.examples_per_s,
+        examples_per_s: p.exported_examples_per_s,
+        base_examples_per_s: p.base_examples_per_s,
         kernel: if req.quant.is_quantized() && req.format == ModelFormat::Gguf {
             format!("int8 {}", crate::quant::int8::kernel_name())
         } else {

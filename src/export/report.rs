@@ -49,6 +49,7 @@ pub struct ExportReport {
     pub agreement: f64,
     /// Largest change of any class probability.
     pub max_probability_change: f32,
+    /// Median examples/s over alternating timed passes (up to 256 examples, tokenizing included).
     pub examples_per_s: f64,
     pub base_examples_per_s: f64,
     /// Which matrix kernel ran the exported model ("f32", or the int8 kernel's name).

@@ -64,24 +64,50 @@ impl VerifyData {
     }
 }
 
-/// One model's predictions on the data, and how fast it made them.
+/// Both models' predictions on the data, and how fast each made them.
 pub struct Predictions {
-    pub probabilities: Vec<Vec<f32>>,
-    pub examples_per_s: f64,
+    pub base: Vec<Vec<f32>>,
+    pub exported: Vec<Vec<f32>>,
+    pub base_examples_per_s: f64,
+    pub exported_examples_per_s: f64,
 }
 
-/// Predicts every text (tokenizing included in the time), after a short warm-up.
-pub fn predict_timed(
-    model: &SequenceClassifier,
+/// Timed passes per model; the two models alternate so both see the same machine load.
+const TIMING_ROUNDS: usize = 3;
+/// Examples per timed pass (the first ones of the data).
+const TIMED_EXAMPLES: usize = 256;
+
+/// Predicts every text with both models (the first full pass also warms them up), then times
+/// both on the same texts in alternating rounds, tokenizing included; speeds are medians.
+pub fn predict_both(
+    base: &SequenceClassifier,
+    exported: &SequenceClassifier,
     texts: &[String],
     batch_size: usize,
 ) -> Result<Predictions, ExportError> {
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    model.predict(&refs[..refs.len().min(batch_size)], batch_size)?;
-    let start = Instant::now();
-    let probabilities = model.predict(&refs, batch_size)?;
-    let secs = start.elapsed().as_secs_f64().max(1e-9);
-    Ok(Predictions { probabilities, examples_per_s: texts.len() as f64 / secs })
+    let base_probs = base.predict(&refs, batch_size)?;
+    let exported_probs = exported.predict(&refs, batch_size)?;
+    let timed = &refs[..refs.len().min(TIMED_EXAMPLES)];
+    let (mut base_speed, mut exported_speed) = (Vec::new(), Vec::new());
+    for _ in 0..TIMING_ROUNDS {
+        for (model, speeds) in [(base, &mut base_speed), (exported, &mut exported_speed)] {
+            let start = Instant::now();
+            model.predict(timed, batch_size)?;
+            speeds.push(timed.len() as f64 / start.elapsed().as_secs_f64().max(1e-9));
+        }
+    }
+    Ok(Predictions {
+        base: base_probs,
+        exported: exported_probs,
+        base_examples_per_s: median(base_speed),
+        exported_examples_per_s: median(exported_speed),
+    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// What changed between the original and the exported model.

@@ -6,7 +6,6 @@
 //! Files that are not GGUF, are cut short, come from another tool or hold another architecture
 //! are refused with a message that says which and what to do.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
@@ -146,10 +145,10 @@ fn int8_matrix(q: &QTensor, rows: usize, cols: usize) -> Result<Int8Matrix, Stri
 }
 
 /// The values and row scales of q8_0 data whose blocks share one scale per row; None otherwise.
-fn q8_0_rows(data: &Cow<'_, [u8]>, rows: usize, cols: usize) -> Option<(Vec<i8>, Vec<f32>)> {
+fn q8_0_rows(data: &[u8], rows: usize, cols: usize) -> Option<(Vec<i8>, Vec<f32>)> {
     const BLOCK: usize = 34;
     let blocks_per_row = cols / 32;
-    if cols % 32 != 0 || data.len() != rows * blocks_per_row * BLOCK {
+    if !cols.is_multiple_of(32) || data.len() != rows * blocks_per_row * BLOCK {
         return None;
     }
     let mut values = Vec::with_capacity(rows * cols);

@@ -32,7 +32,8 @@ pub const KEY_QUANT: &str = "attune.quantization";
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct GgufSummary {
     pub tensors_by_type: BTreeMap<String, usize>,
-    /// One sentence per tensor that did not get the requested format, with the reason.
+    /// One line per reason a tensor did not get the requested format, with the tensors it
+    /// concerns: "the output layer is kept in f32: classifier.weight".
     pub fallbacks: Vec<String>,
 }
 
@@ -45,6 +46,7 @@ fn is_output_layer(name: &str) -> bool {
 /// write leaves any earlier file untouched).
 pub fn write_gguf(model: &SequenceClassifier, quant: Quant, path: &Path) -> Result<GgufSummary, String> {
     let mut summary = GgufSummary::default();
+    let mut fallbacks: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut tensors: Vec<(String, QTensor)> = Vec::with_capacity(model.params.entries.len());
     for (name, param) in &model.params.entries {
         let tensor = param.tensor.detach().to_device(&Device::Cpu).map_err(|e| e.to_string())?;
@@ -57,7 +59,7 @@ pub fn write_gguf(model: &SequenceClassifier, quant: Quant, path: &Path) -> Resu
             _ => (GgmlDType::F32, None),
         };
         if let Some(why) = why {
-            summary.fallbacks.push(format!("{name}: {why}"));
+            fallbacks.entry(why).or_default().push(name.clone());
         }
         *summary.tensors_by_type.entry(type_name(dtype).to_string()).or_default() += 1;
         let qtensor = if dtype == GgmlDType::Q8_0 {
@@ -67,6 +69,7 @@ pub fn write_gguf(model: &SequenceClassifier, quant: Quant, path: &Path) -> Resu
         };
         tensors.push((name.clone(), qtensor));
     }
+    summary.fallbacks = fallbacks.into_iter().map(|(why, names)| describe_fallback(&why, &names)).collect();
     let metadata = metadata(model, quant)?;
     let meta_refs: Vec<(&str, &Value)> = metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let tensor_refs: Vec<(&str, &QTensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
@@ -74,6 +77,14 @@ pub fn write_gguf(model: &SequenceClassifier, quant: Quant, path: &Path) -> Resu
         candle_core::quantized::gguf_file::write(file, &meta_refs, &tensor_refs).map_err(|e| e.to_string())
     })?;
     Ok(summary)
+}
+
+/// "why: a" or "why: 34 tensors: a, b, …" (every name, so the report is complete).
+fn describe_fallback(why: &str, names: &[String]) -> String {
+    match names {
+        [one] => format!("{why}: {one}"),
+        _ => format!("{why}: {} tensors: {}", names.len(), names.join(", ")),
+    }
 }
 
 /// A q8_0 tensor whose blocks all carry their row's scale: the rows of an [`Int8Matrix`].

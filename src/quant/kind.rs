@@ -62,7 +62,7 @@ impl Quant {
 
 /// The GGUF type one matrix of `in_dim` columns gets, and why when it differs from the request.
 pub fn matrix_type(quant: Quant, in_dim: usize) -> (GgmlDType, Option<String>) {
-    let fits = |dtype: GgmlDType| in_dim % dtype.block_size() == 0;
+    let fits = |dtype: GgmlDType| in_dim.is_multiple_of(dtype.block_size());
     let fallback = |to: GgmlDType, block: usize| {
         let reason = format!("input dimension {in_dim} is not a multiple of {block}: stored as {}", type_name(to));
         (to, Some(reason))

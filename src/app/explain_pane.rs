@@ -170,31 +170,43 @@ impl ExplainPane {
     fn controls_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
         let labels: Vec<String> = self.result.as_ref().map(|r| r.1.labels.clone()).unwrap_or_default();
         ui.horizontal(|ui| {
-            egui::ComboBox::from_label("Method").selected_text(self.method.title()).show_ui(ui, |ui| {
-                for m in [Method::IntegratedGradients, Method::GradientTimesInput, Method::Occlusion] {
-                    ui.selectable_value(&mut self.method, m, m.title());
-                }
-            });
+            let combo_label = ui.label("Method");
+            egui::ComboBox::from_id_salt("Method")
+                .selected_text(self.method.title())
+                .show_ui(ui, |ui| {
+                    for m in [Method::IntegratedGradients, Method::GradientTimesInput, Method::Occlusion] {
+                        ui.selectable_value(&mut self.method, m, m.title());
+                    }
+                })
+                .response
+                .labelled_by(combo_label.id);
             if !labels.is_empty() {
                 let shown = self.target.and_then(|t| labels.get(t).cloned()).unwrap_or_else(|| "predicted".into());
-                egui::ComboBox::from_label("Class").selected_text(shown).show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.target, None, "predicted");
-                    for (i, l) in labels.iter().enumerate() {
-                        ui.selectable_value(&mut self.target, Some(i), l);
-                    }
-                });
+                let combo_label = ui.label("Class");
+                egui::ComboBox::from_id_salt("Class")
+                    .selected_text(shown)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.target, None, "predicted");
+                        for (i, l) in labels.iter().enumerate() {
+                            ui.selectable_value(&mut self.target, Some(i), l);
+                        }
+                    })
+                    .response
+                    .labelled_by(combo_label.id);
             }
             if self.method == Method::IntegratedGradients {
                 let l = ui.label("Steps");
                 ui.add(egui::DragValue::new(&mut self.steps).range(4..=1000)).labelled_by(l.id);
-                egui::ComboBox::from_label("Baseline").selected_text(format!("{:?}", self.baseline)).show_ui(
-                    ui,
-                    |ui| {
+                let combo_label = ui.label("Baseline");
+                egui::ComboBox::from_id_salt("Baseline")
+                    .selected_text(format!("{:?}", self.baseline))
+                    .show_ui(ui, |ui| {
                         for b in [Baseline::Pad, Baseline::Mask, Baseline::Zero] {
                             ui.selectable_value(&mut self.baseline, b, format!("{b:?}"));
                         }
-                    },
-                );
+                    })
+                    .response
+                    .labelled_by(combo_label.id);
             }
             let can = self.job.is_none() && !self.text.trim().is_empty();
             if ui.add_enabled(can, egui::Button::new("Explain")).clicked() {
@@ -279,13 +291,16 @@ impl ExplainPane {
         let labels: Vec<String> = project.labels().iter().map(|d| d.name.clone()).collect();
         ui.horizontal(|ui| {
             ui.label("Add this text to the project as a new example labeled");
-            egui::ComboBox::from_label("Probe label")
+            let combo_label = ui.label("Probe label");
+            egui::ComboBox::from_id_salt("Probe label")
                 .selected_text(self.probe_label.clone().unwrap_or_else(|| "choose".into()))
                 .show_ui(ui, |ui| {
                     for l in &labels {
                         ui.selectable_value(&mut self.probe_label, Some(l.clone()), l);
                     }
-                });
+                })
+                .response
+                .labelled_by(combo_label.id);
             let can = self.probe_label.is_some() && !self.text.trim().is_empty();
             if ui.add_enabled(can, egui::Button::new("Add example")).clicked() {
                 let row = project.len();

@@ -135,7 +135,10 @@ impl ExportPane {
         let key = (run.clone(), self.format, self.quant);
         if self.out_for.as_ref() != Some(&key) {
             let name = self.format.default_file_name(&run, self.quant);
-            self.out = project.dir().join("exports").join(name).display().to_string();
+            let out = project.dir().join("exports").join(name);
+            // An earlier export at this place: show its saved report until a new one is made.
+            self.report = ExportReport::load(&ExportReport::path_for(&out)).ok();
+            self.out = out.display().to_string();
             self.out_for = Some(key);
         }
         ui.horizontal(|ui| {

@@ -80,35 +80,44 @@ impl LabelPane {
                 search.request_focus();
                 self.focus_search = false;
             }
-            egui::ComboBox::from_label("Label filter")
+            let combo_label = ui.label("Label filter");
+            egui::ComboBox::from_id_salt("Label filter")
                 .selected_text(self.label_filter.clone().unwrap_or_else(|| "any label".into()))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.label_filter, None, "any label");
                     for l in &labels {
                         ui.selectable_value(&mut self.label_filter, Some(l.clone()), l);
                     }
-                });
-            egui::ComboBox::from_label("Split")
+                })
+                .response
+                .labelled_by(combo_label.id);
+            let combo_label = ui.label("Split");
+            egui::ComboBox::from_id_salt("Split")
                 .selected_text(self.split_filter.map(|s| s.name()).unwrap_or("all splits"))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.split_filter, None, "all splits");
                     for s in [Split::Train, Split::Valid, Split::Test] {
                         ui.selectable_value(&mut self.split_filter, Some(s), s.name());
                     }
-                });
+                })
+                .response
+                .labelled_by(combo_label.id);
             ui.checkbox(&mut self.unlabeled_only, "Unlabeled only");
             ui.add_enabled(has_predictions, egui::Checkbox::new(&mut self.disagrees_only, "Model disagrees"));
             ui.add_enabled(has_predictions, egui::Checkbox::new(&mut self.by_confidence, "Least confident first"));
         });
         ui.horizontal(|ui| {
             ui.label(format!("{} examples shown", self.rows.len()));
-            egui::ComboBox::from_label("Label to set")
+            let combo_label = ui.label("Label to set");
+            egui::ComboBox::from_id_salt("Label to set")
                 .selected_text(self.bulk_label.clone().unwrap_or_else(|| "choose a label".into()))
                 .show_ui(ui, |ui| {
                     for l in &labels {
                         ui.selectable_value(&mut self.bulk_label, Some(l.clone()), l);
                     }
-                });
+                })
+                .response
+                .labelled_by(combo_label.id);
             let can_bulk = self.bulk_label.is_some() && !self.rows.is_empty();
             if ui.add_enabled(can_bulk, egui::Button::new("Label all shown")).clicked() {
                 if let (Some(label), Some(project)) = (self.bulk_label.clone(), shared.project.as_mut()) {

@@ -198,11 +198,16 @@ impl TrainPane {
                 }
             }
             let devices = self.devices.get_or_insert_with(available_devices);
-            egui::ComboBox::from_label("Device").selected_text(self.device.clone()).show_ui(ui, |ui| {
-                for d in devices.iter() {
-                    ui.selectable_value(&mut self.device, d.clone(), d);
-                }
-            });
+            let combo_label = ui.label("Device");
+            egui::ComboBox::from_id_salt("Device")
+                .selected_text(self.device.clone())
+                .show_ui(ui, |ui| {
+                    for d in devices.iter() {
+                        ui.selectable_value(&mut self.device, d.clone(), d);
+                    }
+                })
+                .response
+                .labelled_by(combo_label.id);
             ui.toggle_value(&mut self.advanced, "Advanced settings");
         });
         if !self.advanced {

@@ -172,3 +172,12 @@ fn taylor_erf(x: f64) -> f64 {
     }
     sum * 2.0 / std::f64::consts::PI.sqrt()
 }
+
+#[test]
+fn frozen_product_gives_the_input_gradient_of_a_plain_product() {
+    let x = rand(&[9, 24], 11);
+    let w = rand(&[17, 24], 12);
+    let frozen = |t: &[Tensor]| kernels::frozen_product(&t[0], &w).unwrap();
+    check(std::slice::from_ref(&x), &frozen, &|t| t[0].matmul(&w.t().unwrap()).unwrap(), 1e-4);
+    finite_differences(&[x], &frozen);
+}

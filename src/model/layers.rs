@@ -105,6 +105,11 @@ impl Linear {
         let rows: usize = dims[..dims.len() - 1].iter().product();
         let x = x.reshape((rows, in_dim))?;
         let (y, out_dim) = match &self.weight {
+            // A constant weight under a tracked input (frozen layers, explanations): skip the
+            // weight gradient candle's matmul would compute.
+            LinearWeight::Dense(w) if fused(&x) && x.track_op() && !w.track_op() => {
+                (kernels::frozen_product(&x, w)?, w.dim(0)?)
+            }
             LinearWeight::Dense(w) => (x.matmul(&w.t()?)?, w.dim(0)?),
             LinearWeight::Int8(m) => (kernels::int8_product(&x, m)?, m.out_dim()),
         };

@@ -1,6 +1,7 @@
 //! Fused CPU kernels for the encoder's hot chains, as candle custom ops with their own backward
 //! pass: LayerNorm, softmax (with scale and padding bias), bias + erf-GELU, bias (+ dropout) +
-//! residual, dropout masks, the embedding lookup, and the int8 matrix product of quantized models. Each is a plain loop over contiguous f32
+//! residual, dropout masks, the embedding lookup, the product with a frozen weight (no weight gradient), and the int8
+//! matrix product of quantized models. Each is a plain loop over contiguous f32
 //! rows, split across threads by rows with rayon; column sums (bias and LayerNorm parameter
 //! gradients) add fixed blocks of rows in a fixed order, so results repeat exactly.
 //!
@@ -9,6 +10,7 @@
 
 mod bias;
 mod embedding;
+mod frozen_product;
 mod gelu;
 mod int8_product;
 mod layer_norm;
@@ -21,6 +23,7 @@ use candle_core::{DType, Tensor};
 
 pub use bias::{bias_add, bias_residual};
 pub use embedding::embedding;
+pub use frozen_product::frozen_product;
 pub use gelu::bias_gelu;
 pub use int8_product::int8_product;
 pub use layer_norm::layer_norm;

@@ -62,7 +62,8 @@ fn cli_fine_tunes_minilm_on_an_sst2_slice() {
 
     // The q8_0 GGUF export: a quarter of the size, verified on the whole dev set, same answers.
     let gguf = dir.path().join("run-q8_0.gguf").display().to_string();
-    let out = attune(&["export", "--model", &run_s, "--quant", "q8_0", "--out", &gguf, "--verify-data", &dev, "--json"]);
+    let out =
+        attune(&["export", "--model", &run_s, "--quant", "q8_0", "--out", &gguf, "--verify-data", &dev, "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let (q_acc, base_acc) = (report["accuracy"].as_f64().unwrap(), report["base_accuracy"].as_f64().unwrap());
@@ -77,7 +78,8 @@ fn cli_fine_tunes_minilm_on_an_sst2_slice() {
     assert!((base_acc - accuracy).abs() < 1e-9, "the report's f32 accuracy is eval's: {base_acc} vs {accuracy}");
     assert!((q_acc - base_acc).abs() <= 0.01, "q8_0 accuracy {q_acc} vs f32 {base_acc}");
     assert!(size <= 0.30 * base_size, "q8_0 file {size} bytes vs f32 {base_size}");
-    let out = attune(&["predict", "--model", &gguf, "--json", "a gorgeous, witty, seductive movie", "a dull, lifeless mess"]);
+    let out =
+        attune(&["predict", "--model", &gguf, "--json", "a gorgeous, witty, seductive movie", "a dull, lifeless mess"]);
     let lines: Vec<serde_json::Value> =
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!((lines[0]["label"].as_str(), lines[1]["label"].as_str()), (Some("1"), Some("0")));

@@ -17,7 +17,12 @@ const SENTENCE: &str = "the film is a gorgeous , witty and seductive piece of wo
     and yet i would gladly watch it again on a rainy sunday afternoon with friends who love \
     strange , ambitious and flawed movies as much as i do";
 
+// The same allocator and settings as the `attune` binary, so the times are the app's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
+    attune::allocator::keep_freed_memory();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let reps: usize = flag("--reps").map(|v| v.parse()).transpose()?.unwrap_or(3);

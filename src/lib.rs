@@ -6,6 +6,7 @@
 //! events for long work. The fronts only call the core: [`cli`] is the headless command line and
 //! `app` (feature `gui`) is the egui desktop app. The core never names egui or clap.
 
+pub mod allocator;
 pub mod cli;
 pub mod data;
 pub mod explain;

@@ -171,6 +171,18 @@ fn damaged_foreign_and_headless_inputs_get_a_clear_message() {
     let err = export(&request(&headless, ModelFormat::Gguf, Quant::Q8_0, dir.path().join("h.gguf"), None)).unwrap_err();
     assert!(err.contains("no trained classifier head"), "{err}");
     assert!(!dir.path().join("h.gguf").exists());
+
+    // Verification data with labels the model does not know is refused before anything is written.
+    let odd = VerifyData {
+        texts: vec!["alpha bravo".into()],
+        labels: Some(vec!["maybe".into()]),
+        rows: None,
+        description: "odd labels".into(),
+    };
+    let out = dir.path().join("odd.gguf");
+    let err = export(&request(&run, ModelFormat::Gguf, Quant::Q8_0, out.clone(), Some(odd))).unwrap_err();
+    assert!(err.contains("\"maybe\""), "{err}");
+    assert!(!out.exists());
 }
 
 #[test]

@@ -20,6 +20,6 @@ pub enum ExportError {
     Write { path: PathBuf, reason: String },
     #[error("{0}")]
     Invalid(String),
-    #[error("the export was cancelled; nothing was changed")]
+    #[error("the export was cancelled; a file it had already written is kept, but it was not verified")]
     Cancelled,
 }

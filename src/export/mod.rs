@@ -104,6 +104,10 @@ pub fn export_model(
     if let Some(missing) = base.initialised.first() {
         return Err(ExportError::MissingHead { missing: missing.clone(), dir: req.run_dir.clone() });
     }
+    if let Some(labels) = req.verify.as_ref().and_then(|d| d.labels.as_ref()) {
+        // Labels the model does not know make the comparison impossible: say so before writing.
+        crate::train::label_indices(&base.labels, labels).map_err(|e| ExportError::Invalid(e.to_string()))?;
+    }
     check_out_path(req)?;
     if cancel.is_cancelled() {
         return Err(ExportError::Cancelled);

@@ -41,7 +41,10 @@ pub fn load_gguf_classifier(path: &Path, opts: &LoadOptions) -> Result<SequenceC
         });
     }
     if !is_gguf_file(path) {
-        return Err(bad("it is not a GGUF file (it does not start with \"GGUF\")".into()));
+        return Err(bad(
+            "it is not a GGUF file (it does not start with \"GGUF\"); give a run folder or a .gguf file exported by Attune"
+                .into(),
+        ));
     }
     let file = File::open(path).map_err(|e| bad(e.to_string()))?;
     let file_len = file.metadata().map_err(|e| bad(e.to_string()))?.len();

@@ -28,7 +28,12 @@ pub struct ExportPane {
     job: Option<Job<Event>>,
     stage: String,
     report: Option<ExportReport>,
+    /// The project's finished runs, read from disk once per (project, chosen run, revision)
+    /// rather than every frame.
+    runs: Option<(RunsKey, Vec<String>)>,
 }
+
+type RunsKey = (PathBuf, Option<String>, u64);
 
 impl Default for ExportPane {
     fn default() -> Self {
@@ -42,6 +47,7 @@ impl Default for ExportPane {
             job: None,
             stage: String::new(),
             report: None,
+            runs: None,
         }
     }
 }
@@ -117,7 +123,12 @@ impl ExportPane {
     fn model_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
         let Some(project) = &shared.project else { return };
         ui.strong("Model");
-        let runs: Vec<String> = project.runs().into_iter().filter(|(_, info)| info.is_some()).map(|(n, _)| n).collect();
+        let key = (project.dir().to_path_buf(), project.meta.run.clone(), shared.revision);
+        if self.runs.as_ref().is_none_or(|(k, _)| k != &key) {
+            let finished = project.runs().into_iter().filter(|(_, info)| info.is_some()).map(|(n, _)| n).collect();
+            self.runs = Some((key, finished));
+        }
+        let runs = self.runs.as_ref().map(|(_, r)| r.clone()).unwrap_or_default();
         if runs.is_empty() {
             ui.label("Train a model first (Train pane); its runs can be exported here.");
             return;

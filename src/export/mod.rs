@@ -97,8 +97,8 @@ pub fn export_model(
             req.quant.name()
         )));
     }
-    let stage = |on_event: &mut dyn FnMut(ExportEvent), text: String| on_event(ExportEvent::Stage(text));
-    stage(&mut on_event, format!("Loading the run {}", req.run_dir.display()));
+    let mut stage = |text: String| on_event(ExportEvent::Stage(text));
+    stage(format!("Loading the run {}", req.run_dir.display()));
     let opts = LoadOptions { max_len: req.max_len, ..LoadOptions::default() };
     let base = SequenceClassifier::load(&req.run_dir, &opts)?;
     if let Some(missing) = base.initialised.first() {
@@ -112,7 +112,7 @@ pub fn export_model(
     if cancel.is_cancelled() {
         return Err(ExportError::Cancelled);
     }
-    stage(&mut on_event, format!("Writing {} ({})", req.out.display(), req.quant.name()));
+    stage(format!("Writing {} ({})", req.out.display(), req.quant.name()));
     let write_err = |reason: String| ExportError::Write { path: req.out.clone(), reason };
     let tensors = match req.format {
         ModelFormat::Gguf => Some(write_gguf(&base, req.quant, &req.out).map_err(write_err)?),
@@ -121,7 +121,7 @@ pub fn export_model(
             None
         }
     };
-    stage(&mut on_event, "Loading the export back from disk".into());
+    stage("Loading the export back from disk".into());
     let exported = SequenceClassifier::load_path(&req.out, &opts)?;
     if exported.labels != base.labels {
         return Err(ExportError::Invalid("the export's labels differ from the run's; export again".into()));
@@ -133,7 +133,7 @@ pub fn export_model(
     if cancel.is_cancelled() {
         return Err(ExportError::Cancelled);
     }
-    stage(&mut on_event, format!("Predicting {} examples with the run and with the export", data.len()));
+    stage(format!("Predicting {} examples with the run and with the export", data.len()));
     let p = predict_both(&base, &exported, &data.texts, req.batch_size)?;
     let cmp = compare(&exported.labels, &data, &p.base, &p.exported)?;
     let report = ExportReport {
@@ -164,7 +164,7 @@ pub fn export_model(
         tensors,
     };
     report.save().map_err(|reason| ExportError::Write { path: ExportReport::path_for(&req.out), reason })?;
-    stage(&mut on_event, "Done".into());
+    stage("Done".into());
     Ok(report)
 }
 

@@ -39,13 +39,16 @@ impl VerifyData {
             .filter(|w| w.len() >= 3 && w.chars().all(|c| c.is_ascii_lowercase()))
             .collect();
         words.sort();
+        if words.is_empty() {
+            // A vocabulary without plain lowercase words (e.g. Chinese): any text will do.
+            words = ["the", "model", "reads", "this", "text", "about", "many", "things"].map(String::from).to_vec();
+        }
         let mut rng = SmallRng::seed_from_u64(seed);
         let texts = (0..count)
             .map(|_| {
                 let n = rng.random_range(4..24);
-                (0..n).map(|_| words[rng.random_range(0..words.len().max(1))].as_str()).collect::<Vec<_>>().join(" ")
+                (0..n).map(|_| words[rng.random_range(0..words.len())].as_str()).collect::<Vec<_>>().join(" ")
             })
-            .filter(|t: &String| !t.is_empty())
             .collect();
         Self {
             texts,

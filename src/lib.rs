@@ -7,6 +7,7 @@
 //! `app` (feature `gui`) is the egui desktop app. The core never names egui or clap.
 
 pub mod allocator;
+pub mod assist;
 pub mod cli;
 pub mod data;
 pub mod explain;

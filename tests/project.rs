@@ -122,6 +122,8 @@ fn filters_find_by_text_label_split_and_model_disagreement() {
         run: "r".into(),
         labels: (0..30).map(|i| if i == 3 { "billing".into() } else { LABELS[i % 3].to_string() }).collect(),
         confidence: (0..30).map(|i| 1.0 - i as f32 / 100.0).collect(),
+        margin: vec![0.5; 30],
+        entropy: vec![0.5; 30],
     });
     let disagree = q(&mut p, Filter { disagrees: true, ..Filter::default() });
     // Row 5 is labeled refund but predicted other; every other labeled row agrees.

@@ -5,6 +5,7 @@
 use super::shared::{no_project_ui, Pane, Shared};
 use super::widgets::confusion_ui;
 use super::worker::{Job, DRAIN_BUDGET};
+use crate::assist::{predict_texts, save_predictions};
 use crate::model::{argmax_rows, LoadOptions, SequenceClassifier};
 use crate::project::{Predictions, Split};
 use crate::train::{label_indices, ClassificationMetrics};
@@ -101,29 +102,14 @@ impl EvaluatePane {
 
     fn suggest_all(&mut self, ctx: &egui::Context, shared: &mut Shared) {
         let (Some(project), Some(run_dir)) = (&shared.project, shared.run_dir()) else { return };
-        let run = project.meta.run.clone().unwrap_or_default();
         let texts: Vec<String> =
             (0..project.len()).filter_map(|r| project.example(r).map(|e| e.text.clone())).collect();
         let spawned = Job::spawn("suggest", ctx, move |tx, cancel| {
-            let result = (|| -> Result<Predictions, String> {
-                let model = SequenceClassifier::load(&run_dir, &LoadOptions { max_len: 256, ..LoadOptions::default() })
-                    .map_err(|e| e.to_string())?;
-                let mut labels = Vec::with_capacity(texts.len());
-                let mut confidence = Vec::with_capacity(texts.len());
-                for chunk in texts.chunks(256) {
-                    if cancel.is_cancelled() {
-                        return Err("Suggestions were cancelled.".into());
-                    }
-                    let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
-                    let probs = model.predict(&refs, 32).map_err(|e| e.to_string())?;
-                    for (p, best) in probs.iter().zip(argmax_rows(&probs)) {
-                        labels.push(model.labels[best].clone());
-                        confidence.push(p[best]);
-                    }
-                    tx.send(Event::Progress(labels.len(), texts.len()));
-                }
-                Ok(Predictions { run, labels, confidence })
-            })();
+            let result = predict_texts(&texts, &run_dir, cancel, &mut |done, total| {
+                tx.send(Event::Progress(done, total));
+            })
+            .and_then(|p| save_predictions(&run_dir, &p).map(|()| p))
+            .map_err(|e| e.to_string());
             tx.send(Event::Predicted(result));
         });
         match spawned {

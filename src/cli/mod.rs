@@ -2,6 +2,7 @@
 //! core functions as the app, and prints for people (or one JSON object with `--json`).
 //! Errors reach `main` as values and are printed as one sentence.
 
+mod assist_cmd;
 mod commands;
 mod explain_cmd;
 mod export_cmd;
@@ -38,6 +39,14 @@ pub enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Export a run as GGUF (f32/f16/q8_0/q4_0/q4_k) or a Hugging Face folder, reload it and verify it.
     Export(export_cmd::ExportArgs),
+    /// The model's label for every unlabeled example of a project; accept the confident ones.
+    Suggest(assist_cmd::SuggestArgs),
+    /// The examples to label next: those the model is least sure of, with some random ones.
+    Queue(assist_cmd::QueueArgs),
+    /// Labeled examples whose label is probably wrong (cross-validated, confident learning).
+    Suspects(assist_cmd::SuspectsArgs),
+    /// Will labeling more help? Train on 25/50/75/100 % of the labels and measure each.
+    Curve(assist_cmd::CurveArgs),
     /// Create, inspect, label and export projects.
     #[command(subcommand)]
     Project(project_cmd::ProjectCommand),
@@ -146,5 +155,9 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Explain(a) => explain_cmd::run(a),
         Command::Export(a) => export_cmd::run(a),
         Command::Serve(a) => serve_cmd::run(a),
+        Command::Suggest(a) => assist_cmd::suggest(a),
+        Command::Queue(a) => assist_cmd::queue(a),
+        Command::Suspects(a) => assist_cmd::suspects(a),
+        Command::Curve(a) => assist_cmd::curve(a),
     }
 }

@@ -166,6 +166,20 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
     if let Some(best) = summary.best.and_then(|b| b.accuracy.map(|a| (b.epoch, a))) {
         println!("best validation accuracy {:.4} (epoch {})", best.1, best.0);
     }
+    if let Some(dir) = &args.project {
+        choose_run(dir, &summary.out_dir)?;
+    }
+    Ok(())
+}
+
+/// Makes a run under the project's runs/ the project's model (as the app does after training).
+fn choose_run(project_dir: &std::path::Path, run_dir: &std::path::Path) -> anyhow::Result<()> {
+    let mut project = Project::open(project_dir)?;
+    if run_dir.parent() == Some(project.runs_dir().as_path()) {
+        project.meta.run = run_dir.file_name().map(|n| n.to_string_lossy().into_owned());
+        project.save_meta()?;
+        println!("this run is now the project's model");
+    }
     Ok(())
 }
 

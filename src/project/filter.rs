@@ -44,6 +44,12 @@ pub struct Predictions {
     pub run: String,
     pub labels: Vec<String>,
     pub confidence: Vec<f32>,
+    /// Probability of the best label minus that of the second best (small: unsure).
+    #[serde(default)]
+    pub margin: Vec<f32>,
+    /// Entropy of the label probabilities in nats (large: unsure).
+    #[serde(default)]
+    pub entropy: Vec<f32>,
 }
 
 #[derive(Default)]

@@ -15,6 +15,7 @@ mod runs;
 mod sample;
 mod splits;
 mod state;
+mod suggestions;
 mod training;
 mod types;
 
@@ -30,6 +31,7 @@ pub use filter::{Filter, Predictions, SortOrder, TextQuery};
 pub use sample::create_sample_project;
 pub use splits::stratified_splits;
 pub use state::{Op, State};
+pub use suggestions::LabelSourceCounts;
 pub use training::project_training_data;
 pub use types::{now_ms, Annotation, Example, LabelDef, LabelSource, Split};
 

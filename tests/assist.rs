@@ -83,8 +83,7 @@ fn suggestions_are_accepted_as_such_and_the_queue_serves_unsure_examples_first()
     let out = ok(attune(&["suggest", "--project", &s(&dir), "--accept-above", &threshold.to_string()]));
     assert!(out.contains("accepted"), "{out}");
     let project = Project::open(&dir).unwrap();
-    let confident: Vec<usize> =
-        unlabeled.iter().copied().filter(|&r| predictions.confidence[r] >= threshold).collect();
+    let confident: Vec<usize> = unlabeled.iter().copied().filter(|&r| predictions.confidence[r] >= threshold).collect();
     assert!(!confident.is_empty());
     for &r in &confident {
         let a = project.annotation(r).expect("accepted");
@@ -102,10 +101,20 @@ fn suggestions_are_accepted_as_such_and_the_queue_serves_unsure_examples_first()
 
     // Without random picks, the queue is the unlabeled train rows by decreasing entropy.
     let out: serde_json::Value = serde_json::from_str(&ok(attune(&[
-        "queue", "--project", &s(&dir), "--strategy", "entropy", "--random-share", "0", "--count", "500", "--json",
+        "queue",
+        "--project",
+        &s(&dir),
+        "--strategy",
+        "entropy",
+        "--random-share",
+        "0",
+        "--count",
+        "500",
+        "--json",
     ])))
     .unwrap();
-    let rows: Vec<usize> = out["queue"].as_array().unwrap().iter().map(|e| e["row"].as_u64().unwrap() as usize).collect();
+    let rows: Vec<usize> =
+        out["queue"].as_array().unwrap().iter().map(|e| e["row"].as_u64().unwrap() as usize).collect();
     let mut expected = left.clone();
     expected.sort_by(|&a, &b| predictions.entropy[b].total_cmp(&predictions.entropy[a]).then(a.cmp(&b)));
     assert_eq!(rows, expected);
@@ -123,16 +132,25 @@ fn suggestions_are_accepted_as_such_and_the_queue_serves_unsure_examples_first()
     let session = QueueSession { strategy: Strategy::Margin, random_share: 0.5, seed: 3, ..QueueSession::default() };
     let queue = rank_queue(&project, Some(&predictions), &session, 40);
     assert_eq!(queue.len(), 40);
-    let uncertain: Vec<usize> = queue.iter().copied().skip(0).step_by(2).collect();
+    let uncertain: Vec<usize> = queue.iter().copied().step_by(2).collect();
     assert!(uncertain.iter().all(|&r| project.split(r) == Split::Train), "even slots are uncertainty picks");
     let mut by_margin = left.clone();
     by_margin.sort_by(|&a, &b| predictions.margin[a].total_cmp(&predictions.margin[b]).then(a.cmp(&b)));
-    let firsts: Vec<usize> = by_margin.iter().copied().filter(|r| !queue[1..].iter().step_by(2).any(|x| x == r)).take(20).collect();
+    let firsts: Vec<usize> =
+        by_margin.iter().copied().filter(|r| !queue[1..].iter().step_by(2).any(|x| x == r)).take(20).collect();
     assert_eq!(uncertain, firsts, "uncertainty picks in order of margin");
     assert!(queue.iter().any(|&r| project.split(r) != Split::Train), "some random picks reach other splits");
-    // Resuming: labeling the first two serves the rest in the same order.
-    project.set_labels(queue[..2].to_vec(), vec!["yes".into()]).unwrap();
-    assert_eq!(rank_queue(&project, Some(&predictions), &session, 38), queue[2..].to_vec());
+    // Labeling the first of the queue, one at a time, serves the rest in the same order; the
+    // session (saved with the project) resumes there.
+    let mut session = QueueSession { random_share: 0.1, ..session };
+    let queue = rank_queue(&project, Some(&predictions), &session, 30);
+    for served in 0..3 {
+        project.set_labels(vec![queue[served]], vec!["yes".into()]).unwrap();
+        session.count_label();
+        session.save(project.dir()).unwrap();
+        let resumed = QueueSession::load(project.dir());
+        assert_eq!(rank_queue(&project, Some(&predictions), &resumed, 27), queue[served + 1..served + 28].to_vec());
+    }
 }
 
 #[test]
@@ -198,7 +216,8 @@ fn out_of_fold_confident_learning_ranks_flipped_labels_first() {
     let mut flipped = Vec::new();
     for i in 0..n {
         let class = i % 3;
-        let f: Vec<f32> = (0..16).map(|d| if d % 3 == class { 1.0 } else { 0.0 } + rng.random_range(-0.6..0.6)).collect();
+        let f: Vec<f32> =
+            (0..16).map(|d| if d % 3 == class { 1.0 } else { 0.0 } + rng.random_range(-0.6..0.6)).collect();
         features.push(f);
         if rng.random_range(0.0..1.0) < 0.1 {
             targets.push((class + rng.random_range(1..3)) % 3);

@@ -1,12 +1,17 @@
 //! The Label pane: a virtualized table of the examples (only visible rows are drawn, so 100,000
-//! scroll smoothly), keyboard-first labeling (1–9 by hotkey, J/K or arrows to move, U undo,
-//! R redo, / to search), filters, bulk relabel of the filtered selection, the model's suggestion
-//! and confidence once there are predictions, and a detail view of the current example.
+//! scroll smoothly), keyboard-first labeling (1–9 by hotkey, Enter accepts the model's
+//! suggestion, J/K or arrows to move, U undo, R redo, / to search), filters, bulk relabel of the
+//! filtered selection, the model's suggestion and confidence once there are predictions, the
+//! "Label next" queue (see `label_loop.rs`), and a detail view of the current example.
 
+use super::label_loop::LabelLoop;
 use super::shared::{no_project_ui, Pane, Shared};
 use crate::project::{Filter, Op, Project, SortOrder, Split, TextQuery};
 
 const ROW_HEIGHT: f32 = 22.0;
+
+/// What the shown rows depend on: the filter, the order, the queue and its settings, the labels.
+type RowsKey = (Filter, bool, Option<(crate::assist::Strategy, u32, u64)>, u64);
 
 #[derive(Default)]
 pub struct LabelPane {
@@ -18,9 +23,10 @@ pub struct LabelPane {
     by_confidence: bool,
     bulk_label: Option<String>,
     note_draft: String,
-    /// The filtered rows and the (filter, revision) they were computed for.
+    /// The filtered rows (or the queue) and what they were computed for.
     rows: Vec<usize>,
-    computed_for: Option<(Filter, bool, u64)>,
+    computed_for: Option<RowsKey>,
+    queue: LabelLoop,
     focus_search: bool,
     scroll_to_current: bool,
 }
@@ -36,9 +42,26 @@ impl LabelPane {
         }
     }
 
+    pub fn poll(&mut self, shared: &mut Shared) {
+        self.queue.poll(shared);
+    }
+
+    pub fn is_retraining(&self) -> bool {
+        self.queue.is_retraining()
+    }
+
     fn refresh(&mut self, shared: &mut Shared) {
-        let key = (self.filter(), self.by_confidence, shared.revision);
+        let queue_key = self.queue.on.then(|| self.queue.settings_key());
+        let key = (self.filter(), self.by_confidence, queue_key, shared.revision);
         if self.computed_for.as_ref() == Some(&key) {
+            return;
+        }
+        if self.queue.on {
+            self.rows = self.queue.rows(shared);
+            if shared.current_row.is_none_or(|r| !self.rows.contains(&r)) {
+                shared.current_row = self.rows.first().copied();
+            }
+            self.computed_for = Some(key);
             return;
         }
         let Some(project) = &mut shared.project else { return };
@@ -71,6 +94,16 @@ impl LabelPane {
         let Some(project) = &shared.project else { return };
         let labels: Vec<String> = project.labels().iter().map(|d| d.name.clone()).collect();
         let has_predictions = project.predictions.is_some();
+        ui.checkbox(&mut self.queue.on, "Label next (least sure first)")
+            .on_hover_text("Serves the examples the model is least sure of, mixed with some random ones");
+        if self.queue.on {
+            self.queue.settings_ui(ui, shared);
+            ui.label(format!(
+                "{} examples in the queue · Enter accepts the suggestion · 1–9 set a label",
+                self.rows.len()
+            ));
+            return;
+        }
         ui.horizontal_wrapped(|ui| {
             let label = ui.label("Search");
             let search = ui
@@ -138,7 +171,7 @@ impl LabelPane {
         if ui.ctx().egui_wants_keyboard_input() {
             return;
         }
-        let (slash, down, up, undo, redo, digit) = ui.input(|i| {
+        let (slash, down, up, undo, redo, digit, enter) = ui.input(|i| {
             let digit =
                 (1..=9u8).find(|d| i.key_pressed(egui::Key::from_name(&d.to_string()).unwrap_or(egui::Key::Num0)));
             (
@@ -148,8 +181,12 @@ impl LabelPane {
                 i.key_pressed(egui::Key::U),
                 i.key_pressed(egui::Key::R),
                 digit,
+                i.key_pressed(egui::Key::Enter),
             )
         });
+        if enter {
+            self.accept_current(ui.ctx(), shared);
+        }
         if slash {
             self.focus_search = true;
         }
@@ -173,13 +210,35 @@ impl LabelPane {
                 .and_then(|p| p.labels().iter().find(|l| l.hotkey == Some(key)).map(|l| l.name.clone()));
             if let (Some(label), Some(project)) = (label, shared.project.as_mut()) {
                 match project.set_labels(vec![row], vec![label]) {
-                    Ok(()) => {
-                        shared.revision += 1;
-                        self.move_current(shared, 1);
-                    }
+                    Ok(()) => self.labeled_current(ui.ctx(), shared),
                     Err(e) => shared.notes.error(e.to_string()),
                 }
             }
+        }
+    }
+
+    /// After the current example got a label: count it for the session and move on.
+    fn labeled_current(&mut self, ctx: &egui::Context, shared: &mut Shared) {
+        shared.revision += 1;
+        if self.queue.on {
+            self.queue.labeled(ctx, shared, 1);
+        }
+        self.move_current(shared, 1);
+    }
+
+    /// Accepts the model's suggestion for the current example (recorded as accepted).
+    fn accept_current(&mut self, ctx: &egui::Context, shared: &mut Shared) {
+        let (Some(row), Some(project)) = (shared.current_row, shared.project.as_mut()) else { return };
+        let Some(predictions) = project.predictions.take() else {
+            return shared
+                .notes
+                .info("There are no suggestions yet: train a model (Train pane) or make suggestions (Evaluate pane).");
+        };
+        let result = project.accept_suggestions(&[row], &predictions);
+        project.predictions = Some(predictions);
+        match result {
+            Ok(_) => self.labeled_current(ctx, shared),
+            Err(e) => shared.notes.error(e.to_string()),
         }
     }
 
@@ -257,9 +316,23 @@ impl LabelPane {
         });
         ui.separator();
         match project.annotation(row) {
-            Some(a) => ui.label(format!("Label: {} (by {}, {:?})", a.labels.join(", "), a.by, a.source)),
+            Some(a) => ui.label(format!("Label: {} ({})", a.labels.join(", "), source_text(a))),
             None => ui.label("Not labeled yet."),
         };
+        let suggestion = project
+            .predictions
+            .as_ref()
+            .and_then(|p| Some((p.labels.get(row)?.clone(), *p.confidence.get(row)?, p.run.clone())));
+        let mut accept = false;
+        if let Some((label, confidence, run)) = suggestion {
+            ui.horizontal(|ui| {
+                ui.label(format!("Model suggests: {label} ({:.0}%)", confidence * 100.0)).on_hover_text(run);
+                accept = ui.button("Accept suggestion [Enter]").clicked();
+            });
+        }
+        if accept {
+            return self.accept_current(ui.ctx(), shared);
+        }
         let defs = project.labels().to_vec();
         let mut set = None;
         ui.horizontal_wrapped(|ui| {
@@ -276,7 +349,12 @@ impl LabelPane {
         });
         if let Some(label) = set {
             match project.set_labels(vec![row], vec![label]) {
-                Ok(()) => shared.revision += 1,
+                Ok(()) => {
+                    shared.revision += 1;
+                    if self.queue.on {
+                        self.queue.labeled(ui.ctx(), shared, 1);
+                    }
+                }
                 Err(e) => shared.notes.error(e.to_string()),
             }
         }
@@ -322,8 +400,19 @@ fn label_chips_ui(ui: &mut egui::Ui, project: &Project, row: usize) {
     ui.add_sized([width, ROW_HEIGHT], egui::Label::new(egui::RichText::new(text).color(colour).strong()).truncate());
 }
 
+/// Who set a label, in words.
+fn source_text(a: &crate::project::Annotation) -> String {
+    match &a.source {
+        crate::project::LabelSource::Imported => "imported".into(),
+        crate::project::LabelSource::Human => format!("by {}", a.by),
+        crate::project::LabelSource::AcceptedSuggestion { model, confidence } => {
+            format!("suggested by {model} at {:.0}%, accepted by {}", confidence * 100.0, a.by)
+        }
+    }
+}
+
 fn hotkey_help_ui(ui: &mut egui::Ui, project: Option<&Project>) {
-    ui.label("Keys: J or Down: next · K or Up: previous · U undo · R redo · / search");
+    ui.label("Keys: J or Down: next · K or Up: previous · Enter: accept the suggestion · U undo · R redo · / search");
     if let Some(p) = project {
         for d in p.labels() {
             if let Some(k) = d.hotkey {

@@ -1,5 +1,5 @@
 //! The egui desktop app: one pane per step of the loop (start, data, label, models, train,
-//! evaluate, explain, export). Panes call the same core functions as the CLI; long work (import,
+//! evaluate, review, explain, export). Panes call the same core functions as the CLI; long work (import,
 //! training, evaluation, prediction) runs on named worker threads that send events back
 //! (`worker.rs`). What the analyst makes lives in the project folder; only UI preferences
 //! (pane, theme, recent projects) go to eframe's storage.
@@ -9,9 +9,11 @@ mod evaluate_pane;
 mod explain_pane;
 mod explain_views;
 mod export_pane;
+mod label_loop;
 mod label_pane;
 mod models_pane;
 mod notifications;
+mod review_pane;
 mod shared;
 mod start_pane;
 mod train_form;
@@ -45,6 +47,7 @@ pub struct AttuneApp {
     models: models_pane::ModelsPane,
     train: train_pane::TrainPane,
     evaluate: evaluate_pane::EvaluatePane,
+    review: review_pane::ReviewPane,
     explain: explain_pane::ExplainPane,
     export: export_pane::ExportPane,
 }
@@ -69,6 +72,7 @@ impl AttuneApp {
             models: Default::default(),
             train: Default::default(),
             evaluate: Default::default(),
+            review: Default::default(),
             explain: Default::default(),
             export: Default::default(),
         }
@@ -102,6 +106,16 @@ impl AttuneApp {
         (self.export.report(), self.export.is_running())
     }
 
+    /// The Review pane's suspects, and whether it is working (for tests).
+    pub fn review_state(&self) -> (Option<&crate::assist::SuspectReport>, bool) {
+        (self.review.report(), self.review.is_running())
+    }
+
+    /// Whether the labeling loop is retraining in the background (for tests).
+    pub fn loop_retraining(&self) -> bool {
+        self.label.is_retraining()
+    }
+
     /// Draws one frame (the body of eframe's `App::ui`, callable from tests).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
@@ -113,6 +127,8 @@ impl AttuneApp {
         self.explain.poll(&mut self.shared);
         self.start.poll(&mut self.shared);
         self.export.poll(&mut self.shared);
+        self.review.poll(&mut self.shared);
+        self.label.poll(&mut self.shared);
         egui::Panel::top("top").show(ui, |ui| self.top_bar_ui(ui));
         egui::Panel::left("panes").resizable(false).show(ui, |ui| self.pane_list_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| match self.shared.settings.pane {
@@ -122,6 +138,7 @@ impl AttuneApp {
             Pane::Models => self.models.ui(ui, &mut self.shared),
             Pane::Train => self.train.ui(ui, &mut self.shared),
             Pane::Evaluate => self.evaluate.ui(ui, &mut self.shared),
+            Pane::Review => self.review.ui(ui, &mut self.shared),
             Pane::Explain => self.explain.ui(ui, &mut self.shared),
             Pane::Export => self.export.ui(ui, &mut self.shared),
         });

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::notifications::Notifications;
+use crate::assist::load_predictions;
+use crate::jobs::CancelToken;
 use crate::project::Project;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,13 +18,23 @@ pub enum Pane {
     Models,
     Train,
     Evaluate,
+    Review,
     Explain,
     Export,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 8] =
-        [Pane::Start, Pane::Data, Pane::Label, Pane::Models, Pane::Train, Pane::Evaluate, Pane::Explain, Pane::Export];
+    pub const ALL: [Pane; 9] = [
+        Pane::Start,
+        Pane::Data,
+        Pane::Label,
+        Pane::Models,
+        Pane::Train,
+        Pane::Evaluate,
+        Pane::Review,
+        Pane::Explain,
+        Pane::Export,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -32,6 +44,7 @@ impl Pane {
             Pane::Models => "Models",
             Pane::Train => "Train",
             Pane::Evaluate => "Evaluate",
+            Pane::Review => "Review",
             Pane::Explain => "Explain",
             Pane::Export => "Export",
         }
@@ -64,11 +77,24 @@ pub struct Shared {
     pub go_to: Option<Pane>,
     /// Bumped whenever the project's labels or examples change, so panes refresh their views.
     pub revision: u64,
+    /// Stops the labeling loop's background retraining (a manual run replaces it).
+    pub loop_training: Option<CancelToken>,
+    /// Whether a run started in the Train pane is going on.
+    pub manual_training: bool,
 }
 
 impl Shared {
     pub fn new(settings: UiSettings) -> Self {
-        Self { settings, project: None, notes: Notifications::default(), current_row: None, go_to: None, revision: 0 }
+        Self {
+            settings,
+            project: None,
+            notes: Notifications::default(),
+            current_row: None,
+            go_to: None,
+            revision: 0,
+            loop_training: None,
+            manual_training: false,
+        }
     }
 
     /// Opens a project folder (a notification says why not, when it cannot be opened).
@@ -79,13 +105,20 @@ impl Shared {
         }
     }
 
-    pub fn set_project(&mut self, project: Project) {
+    pub fn set_project(&mut self, mut project: Project) {
+        if let Some(token) = self.loop_training.take() {
+            token.cancel();
+        }
         let dir = project.dir().to_path_buf();
         self.settings.recent_projects.retain(|p| p != &dir);
         self.settings.recent_projects.insert(0, dir.clone());
         self.settings.recent_projects.truncate(10);
         self.settings.last_project = Some(dir);
         self.notes.info(format!("Opened {} ({} examples)", project.meta.name, project.len()));
+        // Suggestions made earlier with the project's model come back with it.
+        if let Some(run) = &project.meta.run {
+            project.predictions = load_predictions(&project.runs_dir().join(run), project.len());
+        }
         self.project = Some(project);
         self.current_row = None;
         self.revision += 1;

@@ -60,6 +60,7 @@ impl TrainPane {
     }
 
     pub fn poll(&mut self, shared: &mut Shared) {
+        shared.manual_training = self.job.is_some();
         let Some(job) = &mut self.job else { return };
         let h = &mut self.history;
         for event in job.drain(DRAIN_BUDGET) {
@@ -132,7 +133,12 @@ impl TrainPane {
             Ok(j) => j,
             Err(e) => return shared.notes.error(e),
         };
+        if let Some(token) = shared.loop_training.take() {
+            token.cancel();
+            shared.notes.info("The background retraining of the labeling loop stopped: this run replaces it.");
+        }
         self.history = History::default();
+        shared.manual_training = true;
         match Job::spawn("train", ctx, move |tx, cancel| {
             let _ = train(&job, &mut |e| _ = tx.send(e), cancel);
         }) {

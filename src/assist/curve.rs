@@ -38,6 +38,35 @@ pub struct LearningCurve {
     pub points: Vec<CurvePoint>,
 }
 
+impl LearningCurve {
+    /// The newest curve of a project (under `curves/`), when there is one.
+    pub fn latest(project_dir: &std::path::Path) -> Option<Self> {
+        let mut dirs: Vec<_> =
+            std::fs::read_dir(project_dir.join("curves")).ok()?.flatten().map(|e| e.path()).collect();
+        dirs.sort();
+        dirs.iter().rev().find_map(|d| serde_json::from_slice(&std::fs::read(d.join(CURVE_FILE)).ok()?).ok())
+    }
+
+    /// What the curve says about labeling more, in a sentence.
+    pub fn verdict(&self) -> Option<String> {
+        let [.., before, last] = self.points.as_slice() else { return None };
+        let (a, b) = (before.accuracy?, last.accuracy?);
+        let gain = (b - a) * 100.0;
+        Some(if gain >= 1.0 {
+            format!(
+                "Accuracy still rises ({gain:+.1} points from {} to {} examples): labeling more is likely to help.",
+                before.train_examples, last.train_examples
+            )
+        } else {
+            format!(
+                "Accuracy is flat at the end ({gain:+.1} points from {} to {} examples): more labels of the same kind \
+                 will help little; review the suspects and the confusions instead.",
+                before.train_examples, last.train_examples
+            )
+        })
+    }
+}
+
 /// What the curve is doing.
 #[derive(Clone, Debug)]
 pub enum CurveEvent {
@@ -62,7 +91,9 @@ pub fn learning_curve(
         ));
     };
     if let Some(bad) = fractions.iter().find(|f| !(**f > 0.0 && **f <= 1.0)) {
-        return Err(AssistError::NotReady(format!("each share of the labels must be above 0 and at most 1 (got {bad})")));
+        return Err(AssistError::NotReady(format!(
+            "each share of the labels must be above 0 and at most 1 (got {bad})"
+        )));
     }
     let out_dir = &template.out_dir;
     let order = nested_order(&template.train.labels, template.config.seed);
@@ -145,8 +176,7 @@ mod tests {
             text_column: "text".into(),
             label_column: "label".into(),
         };
-        let out_dir = &template.out_dir;
-    let order = nested_order(&labels, 3);
+        let order = nested_order(&labels, 3);
         let quarter = subset(&data, &order, 0.25);
         let half = subset(&data, &order, 0.5);
         assert_eq!(quarter.len(), 25);

@@ -17,8 +17,7 @@ pub use curve::{learning_curve, CurveEvent, CurvePoint, LearningCurve, CURVE_FIL
 pub use error::AssistError;
 pub use features::sentence_features;
 pub use predictions::{
-    load_predictions, predict_project, predict_texts, predictions_from_probabilities, save_predictions,
-    suggesting_run,
+    load_predictions, predict_project, predict_texts, predictions_from_probabilities, save_predictions, suggesting_run,
     PREDICTIONS_FILE,
 };
 pub use probe::LinearProbe;
@@ -26,5 +25,5 @@ pub use queue::{rank_queue, QueueSession, Strategy, QUEUE_FILE};
 pub use retrain::{curve_train_job, loop_train_job};
 pub use suspects::{
     confident_learning, find_suspects, out_of_fold_probabilities, Suspect, SuspectOptions, SuspectProgress,
-    SuspectReport,
+    SuspectReport, SUSPECTS_FILE,
 };

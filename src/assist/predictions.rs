@@ -96,7 +96,10 @@ pub fn suggesting_run(project: &Project, named: Option<&str>) -> Result<PathBuf,
     let chosen = project.meta.run.as_ref().map(|r| project.runs_dir().join(r));
     let newest = project.runs().into_iter().rev().map(|(name, _)| project.runs_dir().join(name));
     chosen.into_iter().chain(newest).find(|dir| dir.join("model.safetensors").is_file()).ok_or_else(|| {
-        AssistError::NotReady("this project has no trained model yet: train one first (Train pane, or `attune train --project DIR`)".into())
+        AssistError::NotReady(
+            "this project has no trained model yet: train one first (Train pane, or `attune train --project DIR`)"
+                .into(),
+        )
     })
 }
 

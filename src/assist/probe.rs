@@ -84,15 +84,18 @@ impl LinearProbe {
     }
 
     fn probabilities_standardised(&self, x: &[f32]) -> Vec<f32> {
-        let logits: Vec<f32> =
-            self.weights.iter().zip(&self.bias).map(|(w, b)| b + w.iter().zip(x).map(|(w, v)| w * v).sum::<f32>()).collect();
+        let logits: Vec<f32> = self
+            .weights
+            .iter()
+            .zip(&self.bias)
+            .map(|(w, b)| b + w.iter().zip(x).map(|(w, v)| w * v).sum::<f32>())
+            .collect();
         softmax(&logits)
     }
 
     /// Class probabilities of one feature vector.
     pub fn probabilities(&self, features: &[f32]) -> Vec<f32> {
-        let x: Vec<f32> =
-            features.iter().zip(&self.mean).zip(&self.scale).map(|((v, m), s)| (v - m) * s).collect();
+        let x: Vec<f32> = features.iter().zip(&self.mean).zip(&self.scale).map(|((v, m), s)| (v - m) * s).collect();
         self.probabilities_standardised(&x)
     }
 }

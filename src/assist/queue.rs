@@ -104,8 +104,8 @@ impl QueueSession {
 
     pub fn save(&self, project_dir: &Path) -> Result<(), AssistError> {
         let path = project_dir.join(QUEUE_FILE);
-        let bytes =
-            serde_json::to_vec_pretty(self).map_err(|e| AssistError::Write { path: path.clone(), reason: e.to_string() })?;
+        let bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| AssistError::Write { path: path.clone(), reason: e.to_string() })?;
         write_atomic(&path, &bytes).map_err(|e| AssistError::Write { path, reason: e.to_string() })
     }
 
@@ -155,7 +155,8 @@ pub fn rank_queue(
     let mut taken = vec![false; project.len()];
     let mut out = Vec::with_capacity(limit.min(project.len()));
     while out.len() < limit {
-        let slot_random = is_random_slot(out.len(), session.random_share);
+        // Counting from the labels already made keeps the order when the first one is labeled.
+        let slot_random = is_random_slot(session.labeled + out.len(), session.random_share);
         let next = if slot_random {
             random.by_ref().find(|&r| !taken[r]).or_else(|| uncertain.by_ref().find(|&r| !taken[r]))
         } else {

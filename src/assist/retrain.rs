@@ -26,7 +26,8 @@ fn chosen_run(project: &Project) -> Option<PathBuf> {
 fn base_model(project: &Project) -> Result<(String, PathBuf), AssistError> {
     let Some(model) = project.meta.model.clone() else {
         return Err(AssistError::NotReady(
-            "choose a base model for this project first (Models pane, or `attune train --project DIR --model ID`)".into(),
+            "choose a base model for this project first (Models pane, or `attune train --project DIR --model ID`)"
+                .into(),
         ));
     };
     let dir = resolve_model(&model)?;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::jobs::CancelToken;
 use crate::model::resolve_model;
@@ -19,6 +19,24 @@ use crate::project::Project;
 use super::features::sentence_features;
 use super::probe::LinearProbe;
 use super::AssistError;
+
+/// File of the last suspects search inside the project folder.
+pub const SUSPECTS_FILE: &str = "suspects.json";
+
+impl SuspectReport {
+    /// Keeps the report in the project folder, where the app finds it again.
+    pub fn save(&self, project_dir: &std::path::Path) -> Result<(), AssistError> {
+        let path = project_dir.join(SUSPECTS_FILE);
+        let bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| AssistError::Write { path: path.clone(), reason: e.to_string() })?;
+        crate::model::write_atomic(&path, &bytes).map_err(|e| AssistError::Write { path, reason: e.to_string() })
+    }
+
+    /// The last report of a project, when there is one.
+    pub fn load(project_dir: &std::path::Path) -> Option<Self> {
+        serde_json::from_slice(&std::fs::read(project_dir.join(SUSPECTS_FILE)).ok()?).ok()
+    }
+}
 
 /// How to look for suspects.
 #[derive(Clone, Debug)]
@@ -45,7 +63,7 @@ pub enum SuspectProgress {
 }
 
 /// An example whose label is probably wrong.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Suspect {
     /// The 0-based data row of the imported file (the project row for examples added in Attune).
     pub row: usize,
@@ -64,7 +82,7 @@ pub struct Suspect {
 
 /// The outcome: the examples confident learning flags and those whose given label is not the
 /// model's first choice, most suspicious first.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SuspectReport {
     pub base_model: String,
     pub folds: usize,
@@ -93,7 +111,8 @@ pub fn find_suspects(
         .filter(|(_, a)| a.labels.len() == 1)
         .map(|(&r, a)| (r, a.labels[0].clone()))
         .collect();
-    let classes: Vec<String> = labeled.iter().map(|(_, l)| l.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let classes: Vec<String> =
+        labeled.iter().map(|(_, l)| l.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     if classes.len() < 2 {
         return Err(AssistError::NotReady("label examples of at least two labels first".into()));
     }
@@ -114,11 +133,11 @@ pub fn find_suspects(
     let features = sentence_features(&model_dir, &texts, options.max_len, cancel, &mut |d, t| {
         on_progress(SuspectProgress::Features(d, t))
     })?;
-    let targets: Vec<usize> =
-        labeled.iter().map(|(_, l)| classes.iter().position(|c| c == l).unwrap_or(0)).collect();
-    let probs = out_of_fold_probabilities(&features, &targets, classes.len(), folds, options.seed, cancel, &mut |d, t| {
-        on_progress(SuspectProgress::Folds(d, t))
-    })?;
+    let targets: Vec<usize> = labeled.iter().map(|(_, l)| classes.iter().position(|c| c == l).unwrap_or(0)).collect();
+    let probs =
+        out_of_fold_probabilities(&features, &targets, classes.len(), folds, options.seed, cancel, &mut |d, t| {
+            on_progress(SuspectProgress::Folds(d, t))
+        })?;
     let flagged = confident_learning(&probs, &targets, classes.len());
     let estimated_errors = flagged.len();
     let suspects = rank_suspects(&probs, &targets, &flagged)
@@ -225,9 +244,7 @@ pub fn confident_learning(probs: &[Vec<f32>], targets: &[usize], classes: usize)
         .zip(targets)
         .enumerate()
         .filter_map(|(i, (p, &t))| {
-            let confident = (0..classes)
-                .filter(|&j| p[j] >= thresholds[j])
-                .max_by(|&a, &b| p[a].total_cmp(&p[b]))?;
+            let confident = (0..classes).filter(|&j| p[j] >= thresholds[j]).max_by(|&a, &b| p[a].total_cmp(&p[b]))?;
             (confident != t).then_some((i, confident))
         })
         .collect();

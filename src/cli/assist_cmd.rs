@@ -77,9 +77,6 @@ pub struct CurveArgs {
     pub json: bool,
 }
 
-/// File of the last suspects search inside the project folder.
-pub const SUSPECTS_FILE: &str = "suspects.json";
-
 /// The project's predictions from `run_dir`: saved ones when current, else computed and saved.
 fn project_predictions(project: &Project, run_dir: &Path, quiet: bool) -> anyhow::Result<Predictions> {
     if let Some(p) = load_predictions(run_dir, project.len()) {
@@ -117,7 +114,8 @@ pub fn suggest(args: SuggestArgs) -> anyhow::Result<()> {
         .map(|&r| json!({ "row": r, "label": predictions.labels[r], "confidence": predictions.confidence[r] }))
         .collect();
     if args.json {
-        let out = json!({ "run": predictions.run, "accepted": accepted, "unlabeled": remaining.len(), "suggestions": shown });
+        let out =
+            json!({ "run": predictions.run, "accepted": accepted, "unlabeled": remaining.len(), "suggestions": shown });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
@@ -197,8 +195,7 @@ pub fn suspects(args: SuspectsArgs) -> anyhow::Result<()> {
             _ => {}
         }
     })?;
-    let bytes = serde_json::to_vec_pretty(&report)?;
-    crate::model::write_atomic(&project.dir().join(SUSPECTS_FILE), &bytes)?;
+    report.save(project.dir())?;
     if let Some(top) = args.top {
         report.suspects.truncate(top);
     }

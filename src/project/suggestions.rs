@@ -10,7 +10,8 @@ impl Project {
         let at_ms = now_ms();
         let mut ops = Vec::with_capacity(rows.len());
         for &row in rows {
-            let (Some(label), Some(&confidence)) = (predictions.labels.get(row), predictions.confidence.get(row)) else {
+            let (Some(label), Some(&confidence)) = (predictions.labels.get(row), predictions.confidence.get(row))
+            else {
                 return Err(ProjectError::Invalid(format!(
                     "there is no suggestion for example {row}; make suggestions again with the current model"
                 )));

@@ -13,7 +13,7 @@ fn every_pane_is_reachable_by_its_label() {
     std::env::set_var("ATTUNE_CONFIG_DIR", config.path());
     let mut harness = Harness::new_ui_state(|ui, app: &mut AttuneApp| app.ui(ui), AttuneApp::new_for_tests());
     harness.run();
-    for title in ["Start", "Data", "Label", "Models", "Train", "Evaluate", "Explain", "Export"] {
+    for title in ["Start", "Data", "Label", "Models", "Train", "Evaluate", "Review", "Explain", "Export"] {
         harness.get_all_by_label(title).next().unwrap().click();
         harness.run();
         assert_eq!(harness.state().pane().title(), title);

@@ -205,7 +205,7 @@ impl ReviewPane {
                             [130.0, ROW_HEIGHT],
                             egui::Label::new(
                                 egui::RichText::new(format!(
-                                    "→ {} {:.0}%",
+                                    "model: {} {:.0}%",
                                     s.predicted,
                                     s.predicted_probability * 100.0
                                 ))

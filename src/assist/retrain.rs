@@ -51,7 +51,7 @@ pub fn loop_train_job(project: &Project) -> Result<TrainJob, AssistError> {
         None => base_model(project)?,
     };
     let config = project_config(project, &model_dir)?;
-    Ok(TrainJob { base_model, model_dir, train, valid, out_dir: project.new_run_dir(), config })
+    Ok(TrainJob { base_model, model_dir, train, valid, out_dir: project.new_run_dir_marked("-loop"), config })
 }
 
 /// The template job of a learning curve: the base model, the project's labels and settings.

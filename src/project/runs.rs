@@ -7,7 +7,13 @@ use crate::train::RunInfo;
 impl Project {
     /// A new run folder under runs/, named by the start time (not created yet).
     pub fn new_run_dir(&self) -> std::path::PathBuf {
-        let base = format!("run-{}", super::now_ms() / 1000);
+        self.new_run_dir_marked("")
+    }
+
+    /// A new run folder whose name ends with `mark` (e.g. "-loop" for the labeling loop's runs,
+    /// so they can never take the name of a run started by hand in the same second).
+    pub fn new_run_dir_marked(&self, mark: &str) -> std::path::PathBuf {
+        let base = format!("run-{}{mark}", super::now_ms() / 1000);
         let mut dir = self.runs_dir().join(&base);
         let mut n = 2;
         while dir.exists() {

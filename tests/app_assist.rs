@@ -95,7 +95,8 @@ fn label_next_accepts_suggestions_and_retrains_without_losing_labels() {
     click(&mut harness, "Label next (least sure first)");
     let served = harness.state().shared.current_row.expect("the queue serves an example");
     assert!(unlabeled.contains(&served));
-    let suggested = harness.state().shared.project.as_ref().unwrap().predictions.as_ref().unwrap().labels[served].clone();
+    let suggested =
+        harness.state().shared.project.as_ref().unwrap().predictions.as_ref().unwrap().labels[served].clone();
 
     // Enter accepts the suggestion, recorded as such; the next example is served.
     press(&mut harness, egui::Key::Enter);
@@ -139,7 +140,12 @@ fn starting_a_run_by_hand_stops_the_background_retraining() {
     let (dir, _) = project_with_model(tmp.path(), 400);
     let mut harness = harness_with(&dir);
     click(&mut harness, "Label");
+    assert!(harness.state().shared.project.as_ref().unwrap().predictions.is_none());
+    // Turning the queue on without suggestions makes them with the project's model.
     click(&mut harness, "Label next (least sure first)");
+    wait_for(&mut harness, "the suggestions", 60, |app| {
+        app.shared.project.as_ref().is_some_and(|p| p.predictions.as_ref().map(|s| &s.run) == p.meta.run.as_ref())
+    });
     click(&mut harness, "Retrain now");
     assert!(harness.state().loop_retraining());
     let runs_before = Project::open(&dir).unwrap().runs().len();

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use super::shared::Shared;
 use super::worker::{Job, DRAIN_BUDGET};
-use crate::assist::{loop_train_job, predict_texts, rank_queue, save_predictions, QueueSession, Strategy};
+use crate::assist::{
+    loop_train_job, predict_texts, rank_queue, save_predictions, suggesting_run, QueueSession, Strategy,
+};
 use crate::project::Predictions;
 use crate::train::{train, TrainEvent};
 
@@ -31,6 +33,8 @@ pub struct LabelLoop {
     run_dir: Option<PathBuf>,
     status: Option<String>,
     total_steps: u64,
+    /// Whether the job trains a new model (otherwise it only makes suggestions).
+    retraining: bool,
 }
 
 impl LabelLoop {
@@ -55,6 +59,10 @@ impl LabelLoop {
     }
 
     pub fn is_retraining(&self) -> bool {
+        self.job.is_some() && self.retraining
+    }
+
+    pub fn is_busy(&self) -> bool {
         self.job.is_some()
     }
 
@@ -66,7 +74,10 @@ impl LabelLoop {
         for _ in 0..count {
             due |= self.session.count_label();
         }
-        if due && self.job.is_none() && !shared.manual_training {
+        if due && !self.is_retraining() && !shared.manual_training {
+            // Retraining replaces a suggestion job: its model is about to be replaced.
+            self.cancel();
+            self.job = None;
             self.start_retraining(ctx, shared);
         }
         self.save(shared);
@@ -77,6 +88,50 @@ impl LabelLoop {
             if let Err(e) = self.session.save(project.dir()) {
                 shared.notes.error(e.to_string());
             }
+        }
+    }
+
+    /// Makes suggestions with the project's model on a worker thread (when there are none yet, or
+    /// they came from another run).
+    pub fn start_suggesting(&mut self, ctx: &egui::Context, shared: &mut Shared) {
+        let Some(project) = &shared.project else { return };
+        if self.job.is_some() {
+            return;
+        }
+        let run_dir = match suggesting_run(project, None) {
+            Ok(dir) => dir,
+            Err(e) => return shared.notes.info(e.to_string()),
+        };
+        let texts: Vec<String> =
+            (0..project.len()).filter_map(|r| project.example(r).map(|e| e.text.clone())).collect();
+        let dir = run_dir.clone();
+        let spawned = Job::spawn("suggest", ctx, move |tx, cancel| {
+            let result = predict_texts(&texts, &dir, cancel, &mut |done, total| {
+                tx.send(LoopEvent::Predicting { done, total });
+            })
+            .and_then(|p| save_predictions(&dir, &p).map(|()| p))
+            .map(|p| (p.run.clone(), None, p))
+            .map_err(|e| e.to_string());
+            tx.send(LoopEvent::Done(result));
+        });
+        match spawned {
+            Ok(j) => {
+                self.job = Some(j);
+                self.run_dir = Some(run_dir);
+                self.retraining = false;
+                self.status = Some("Suggesting labels…".into());
+            }
+            Err(e) => shared.notes.error(e),
+        }
+    }
+
+    /// Whether the shown suggestions are missing or come from another run than the project's.
+    pub fn suggestions_stale(shared: &Shared) -> bool {
+        let Some(project) = &shared.project else { return false };
+        match (&project.meta.run, &project.predictions) {
+            (Some(run), Some(p)) => &p.run != run,
+            (Some(_), None) => true,
+            (None, _) => false,
         }
     }
 
@@ -122,6 +177,7 @@ impl LabelLoop {
                 shared.loop_training = Some(j.control.clone());
                 self.job = Some(j);
                 self.run_dir = Some(run_dir);
+                self.retraining = true;
                 self.status = Some(format!("Retraining on {labels} labels in the background…"));
             }
             Err(e) => shared.notes.error(e),
@@ -168,13 +224,32 @@ impl LabelLoop {
                 if predictions.labels.len() == project.len() {
                     project.predictions = Some(predictions);
                 }
-                let acc = accuracy.map(|a| format!(" (validation accuracy {a:.3})")).unwrap_or_default();
-                shared.notes.info(format!("New model {run}{acc}: suggestions updated, the queue re-ranked."));
+                if self.retraining {
+                    let acc = accuracy.map(|a| format!(" (validation accuracy {a:.3})")).unwrap_or_default();
+                    shared.notes.info(format!("New model {run}{acc}: suggestions updated, the queue re-ranked."));
+                } else {
+                    shared.notes.info(format!("Suggestions from {run} for every example."));
+                }
                 shared.revision += 1;
             }
             Ok(_) => {}
-            Err(e) if e.contains("cancelled") => shared.notes.info("Background retraining stopped."),
-            Err(e) => shared.notes.error(format!("Background retraining failed: {e}")),
+            Err(e) if e.contains("cancelled") => shared.notes.info("Background work stopped."),
+            Err(e) if self.retraining => shared.notes.error(format!("Background retraining failed: {e}")),
+            Err(e) => shared.notes.error(format!("Suggestions failed: {e}")),
+        }
+    }
+
+    /// What the background work is doing, with a button to stop it (nothing when idle).
+    pub fn status_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(status) = &self.status else { return };
+        let mut stop = false;
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(status);
+            stop = ui.button("Stop").clicked();
+        });
+        if stop {
+            self.cancel();
         }
     }
 
@@ -207,21 +282,13 @@ impl LabelLoop {
                 ui.weak(format!("({next} to go)"));
             }
         });
+        self.status_ui(ui);
         ui.horizontal(|ui| {
-            match &self.status {
-                Some(status) => {
-                    ui.spinner();
-                    ui.label(status);
-                    if ui.button("Stop retraining").clicked() {
-                        self.cancel();
-                    }
-                }
-                None => {
-                    let can = !shared.manual_training;
-                    if ui.add_enabled(can, egui::Button::new("Retrain now")).clicked() {
-                        let ctx = ui.ctx().clone();
-                        self.start_retraining(&ctx, shared);
-                    }
+            if self.status.is_none() {
+                let can = !shared.manual_training;
+                if ui.add_enabled(can, egui::Button::new("Retrain now")).clicked() {
+                    let ctx = ui.ctx().clone();
+                    self.start_retraining(&ctx, shared);
                 }
             }
             ui.weak(format!("{} labeled in this session", self.session.labeled));

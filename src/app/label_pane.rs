@@ -94,8 +94,22 @@ impl LabelPane {
         let Some(project) = &shared.project else { return };
         let labels: Vec<String> = project.labels().iter().map(|d| d.name.clone()).collect();
         let has_predictions = project.predictions.is_some();
-        ui.checkbox(&mut self.queue.on, "Label next (least sure first)")
-            .on_hover_text("Serves the examples the model is least sure of, mixed with some random ones");
+        ui.horizontal(|ui| {
+            let toggled = ui
+                .checkbox(&mut self.queue.on, "Label next (least sure first)")
+                .on_hover_text("Serves the examples the model is least sure of, mixed with some random ones")
+                .changed();
+            let stale = LabelLoop::suggestions_stale(shared);
+            if toggled && self.queue.on && stale {
+                self.queue.start_suggesting(ui.ctx(), shared);
+            }
+            if stale && !self.queue.is_busy() && ui.button("Suggest labels with the project's model").clicked() {
+                self.queue.start_suggesting(ui.ctx(), shared);
+            }
+        });
+        if !self.queue.on {
+            self.queue.status_ui(ui);
+        }
         if self.queue.on {
             self.queue.settings_ui(ui, shared);
             ui.label(format!(

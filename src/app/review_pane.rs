@@ -213,6 +213,12 @@ impl ReviewPane {
                             )
                             .truncate(),
                         );
+                        let verdict = if s.flagged {
+                            egui::RichText::new("likely wrong").color(ui.visuals().warn_fg_color)
+                        } else {
+                            egui::RichText::new("model disagrees").weak()
+                        };
+                        ui.add_sized([100.0, ROW_HEIGHT], egui::Label::new(verdict));
                         if fixed {
                             ui.weak(format!("now {current}"));
                         } else if ui.small_button(format!("Use {} for {}", s.predicted, s.example)).clicked() {

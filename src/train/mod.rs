@@ -1,10 +1,12 @@
 //! Training and measuring classifiers: the settings, the loop (a plain function reporting
-//! events), AdamW with its schedule, length-bucketed batches, evaluation and metrics, the run
+//! events), AdamW with its schedule, length-bucketed batches, evaluation and metrics (per class, and
+//! per entity for token classification), the run
 //! folder's `run.json`, and the speed benchmark.
 
 mod batches;
 pub mod bench;
 mod config;
+mod entity_metrics;
 mod error;
 mod evaluate;
 mod metrics;
@@ -13,6 +15,7 @@ mod run;
 mod run_info;
 
 pub use config::{default_learning_rate, TrainConfig};
+pub use entity_metrics::{entities, EntityMetrics, EntityScores};
 pub use error::TrainError;
 pub use evaluate::{evaluate, evaluate_tokenized, label_indices, Evaluation};
 pub use metrics::{ClassScores, ClassificationMetrics};

@@ -114,7 +114,7 @@ fn integrated_gradients_add_up_and_randomized_models_differ() {
         train: read_labeled(&train_path, &ReadOptions { max_rows: Some(400), ..Default::default() }).unwrap(),
         valid: None,
         out_dir: dir.path().join("sst2"),
-        config: TrainConfig { epochs: 1, learning_rate: 1e-4, max_len: 64, ..TrainConfig::default() },
+        config: TrainConfig { epochs: 1, learning_rate: 1e-4, max_len: 64, min_steps: 0, ..TrainConfig::default() },
     };
     train(&job, &mut |_| {}, &CancelToken::new()).unwrap();
     let model = load_for_explanation(&job.out_dir, &Device::Cpu).unwrap();

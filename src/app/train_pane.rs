@@ -133,6 +133,16 @@ impl TrainPane {
             Ok(j) => j,
             Err(e) => return shared.notes.error(e),
         };
+        let epochs = job.config.effective_epochs(job.train.len());
+        if epochs > job.config.epochs {
+            shared.notes.info(format!(
+                "Little data ({} examples): training runs {epochs} epochs instead of {}, so that it takes at \
+                 least {} steps.",
+                job.train.len(),
+                job.config.epochs,
+                job.config.min_steps
+            ));
+        }
         if let Some(token) = shared.loop_training.take() {
             token.cancel();
             shared.notes.info("The background retraining of the labeling loop stopped: this run replaces it.");

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::jobs::CancelToken;
 use crate::model::{write_atomic, LoadOptions, SequenceClassifier};
 use crate::project::{Predictions, Project};
+use crate::train::RunInfo;
 
 use super::AssistError;
 
@@ -65,7 +66,9 @@ pub fn predict_texts(
     on_progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Predictions, AssistError> {
     let run = run_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let model = SequenceClassifier::load_path(run_dir, &LoadOptions { max_len: 256, ..LoadOptions::default() })?;
+    // Texts are cut where the run's training cut them (256 tokens for a model of unknown origin).
+    let max_len = RunInfo::read(run_dir).map_or(256, |info| info.config.max_len);
+    let model = SequenceClassifier::load_path(run_dir, &LoadOptions { max_len, ..LoadOptions::default() })?;
     let mut probs = Vec::with_capacity(texts.len());
     for chunk in texts.chunks(CHUNK) {
         if cancel.is_cancelled() {

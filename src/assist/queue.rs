@@ -52,6 +52,17 @@ impl Strategy {
         Self::ALL.into_iter().find(|k| k.name() == s.trim().to_ascii_lowercase())
     }
 
+    /// The strategy usable with these predictions: predictions saved without margins or
+    /// entropies (older ones) are ranked by confidence instead of all tying.
+    fn usable_with(self, p: &Predictions) -> Self {
+        let n = p.confidence.len();
+        match self {
+            Strategy::Entropy if p.entropy.len() != n => Strategy::LeastConfidence,
+            Strategy::Margin if p.margin.len() != n => Strategy::LeastConfidence,
+            s => s,
+        }
+    }
+
     /// Larger means less sure.
     fn uncertainty(self, p: &Predictions, row: usize) -> f32 {
         let get = |v: &[f32]| v.get(row).copied().unwrap_or(f32::NAN);
@@ -140,14 +151,15 @@ pub fn rank_queue(
     let mut random: Vec<usize> = (0..project.len()).collect();
     random.shuffle(&mut rand::rngs::StdRng::seed_from_u64(session.seed));
     random.retain(unlabeled);
-    let Some(p) = predictions.filter(|p| p.labels.len() == project.len()) else {
+    let Some(p) = predictions.filter(|p| p.labels.len() == project.len() && p.confidence.len() == project.len()) else {
         // No model yet: a random order over every split.
         random.truncate(limit);
         return random;
     };
     let mut uncertain: Vec<usize> = (0..project.len()).filter(|r| project.split(*r) == Split::Train).collect();
     uncertain.retain(unlabeled);
-    let score: Vec<f32> = uncertain.iter().map(|&r| session.strategy.uncertainty(p, r)).collect();
+    let strategy = session.strategy.usable_with(p);
+    let score: Vec<f32> = uncertain.iter().map(|&r| strategy.uncertainty(p, r)).collect();
     let mut order: Vec<usize> = (0..uncertain.len()).collect();
     order.sort_by(|&a, &b| score[b].total_cmp(&score[a]).then(uncertain[a].cmp(&uncertain[b])));
     let mut uncertain = order.into_iter().map(|i| uncertain[i]).peekable();

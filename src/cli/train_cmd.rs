@@ -78,6 +78,9 @@ pub struct TrainArgs {
     /// cpu, cuda:N or metal.
     #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// With little data, run more epochs (up to 30) so training takes at least N steps (0: off).
+    #[arg(long, default_value_t = 100)]
+    pub min_steps: u64,
 }
 
 impl TrainArgs {
@@ -101,6 +104,7 @@ impl TrainArgs {
             evals_per_epoch: self.evals_per_epoch,
             metric: self.metric.clone(),
             device: self.device.clone(),
+            min_steps: self.min_steps,
         })
     }
 }

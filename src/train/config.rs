@@ -30,7 +30,13 @@ pub struct TrainConfig {
     pub metric: String,
     /// "cpu", "cuda:N" or "metal".
     pub device: String,
+    /// With little data, more epochs are run so that training takes at least this many steps
+    /// (at most `MAX_EPOCHS_FOR_SMALL_DATA` epochs); 0 turns it off.
+    pub min_steps: u64,
 }
+
+/// The most epochs `min_steps` may add up to.
+pub const MAX_EPOCHS_FOR_SMALL_DATA: u32 = 30;
 
 impl Default for TrainConfig {
     fn default() -> Self {
@@ -49,11 +55,21 @@ impl Default for TrainConfig {
             evals_per_epoch: 1,
             metric: "accuracy".into(),
             device: "cpu".into(),
+            min_steps: 100,
         }
     }
 }
 
 impl TrainConfig {
+    /// The epochs actually run for `examples` training examples: the set number, or more when
+    /// that many would take fewer than `min_steps` steps (100 labels at batch 16 are 7 steps an
+    /// epoch: a few epochs leave the model at chance, which also makes its suggestions useless).
+    pub fn effective_epochs(&self, examples: usize) -> u32 {
+        let per_epoch = examples.div_ceil(self.batch_size.max(1)).max(1) as u64;
+        let needed = self.min_steps.div_ceil(per_epoch).min(MAX_EPOCHS_FOR_SMALL_DATA as u64) as u32;
+        self.epochs.max(needed)
+    }
+
     /// Every problem with the settings, one sentence each (empty when they are usable).
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -93,5 +109,19 @@ pub fn default_learning_rate(hidden_size: usize) -> f64 {
         0..=384 => 1e-4,
         385..=768 => 5e-5,
         _ => 2e-5,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TrainConfig;
+
+    #[test]
+    fn little_data_gets_enough_steps() {
+        let cfg = TrainConfig { epochs: 3, batch_size: 16, min_steps: 100, ..TrainConfig::default() };
+        assert_eq!(cfg.effective_epochs(100), 15, "7 steps an epoch");
+        assert_eq!(cfg.effective_epochs(600), 3, "38 steps an epoch are enough in 3");
+        assert_eq!(cfg.effective_epochs(10), 30, "capped");
+        assert_eq!(TrainConfig { min_steps: 0, ..cfg }.effective_epochs(100), 3);
     }
 }

@@ -152,7 +152,8 @@ fn run(job: &TrainJob, on_event: &mut dyn FnMut(TrainEvent), cancel: &CancelToke
     let model = &p.model;
     std::fs::create_dir_all(&job.out_dir).map_err(|e| TrainError::Write(format!("{e} — {}", job.out_dir.display())))?;
     let steps_per_epoch = p.train_tokens.len().div_ceil(cfg.batch_size) as u64;
-    let total_steps = steps_per_epoch * cfg.epochs as u64;
+    let epochs = cfg.effective_epochs(p.train_tokens.len());
+    let total_steps = steps_per_epoch * epochs as u64;
     let warmup_steps = (cfg.warmup_ratio * total_steps as f64).ceil() as u64;
     on_event(TrainEvent::Started {
         total_steps,
@@ -186,7 +187,7 @@ fn run(job: &TrainJob, on_event: &mut dyn FnMut(TrainEvent), cancel: &CancelToke
     let started = Instant::now();
     let (mut step, mut seen, mut since_eval_loss, mut since_eval_steps) = (0u64, 0usize, 0.0f64, 0u64);
     let mut evals_without_gain = 0u32;
-    'epochs: for epoch in 1..=cfg.epochs {
+    'epochs: for epoch in 1..=epochs {
         let batches = epoch_batches(&lengths, cfg.batch_size, &mut batch_rng);
         let eval_points = eval_points(batches.len(), cfg.evals_per_epoch);
         for (b, indices) in batches.iter().enumerate() {

@@ -746,5 +746,24 @@ fn conll2003_and_wnut17_sentences_and_tokens() {
             .iter()
             .all(|t| t == "O" || t.starts_with("B-") || t.starts_with("I-"))));
         assert!(d.rows.iter().flat_map(|r| r.tokens.as_ref().unwrap()).all(|t| !t.contains('\u{feff}')));
+        // The files are IOB2, except one tag of WNUT-17's dev file (line 1674, "Turn", an
+        // I-creative-work right after I-person), which now begins its entity.
+        let expected_conversions = usize::from(file == "wnut17/emerging.dev.conll");
+        assert_eq!(d.report.converted_tags, expected_conversions, "{file}");
     }
+}
+
+#[test]
+fn conll_files_in_iob1_and_bioes_are_imported_as_iob2() {
+    let dir = tempfile::tempdir().unwrap();
+    let iob1 = "John I-PER\nSmith I-PER\nvisited O\nNew I-LOC\nYork I-LOC\nParis B-LOC\n\nAcme I-ORG\n";
+    let d = auto(&write(&dir, "iob1.conll", iob1)).unwrap();
+    let tags = |d: &attune::data::import::Imported, i: usize| d.rows[i].tags.clone().unwrap().join(" ");
+    assert_eq!(tags(&d, 0), "B-PER I-PER O B-LOC I-LOC B-LOC");
+    assert_eq!(tags(&d, 1), "B-ORG");
+    assert_eq!(d.report.converted_tags, 3);
+    let bioes = "Angela S-PER\nmet O\nthe O\nUnited B-ORG\nNations E-ORG\n";
+    let d = auto(&write(&dir, "bioes.conll", bioes)).unwrap();
+    assert_eq!(tags(&d, 0), "B-PER O O B-ORG I-ORG");
+    assert_eq!(d.report.converted_tags, 2);
 }

@@ -272,6 +272,9 @@ fn column_combo(
 
 fn report_ui(ui: &mut egui::Ui, report: &ImportReport) {
     ui.separator();
+    if report.converted_tags > 0 {
+        ui.label(format!("{} entity tags were rewritten to IOB2 (from IOB1, BIOES or BILOU).", report.converted_tags));
+    }
     if report.problems.is_empty() {
         ui.label(format!("Imported every one of {} rows.", report.rows_seen));
         return;

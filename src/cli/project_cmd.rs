@@ -173,6 +173,12 @@ fn import_one(path: &Path, args: &NewArgs) -> anyhow::Result<Imported> {
     let imported = import(path, &spec, &mut |_| {}, &CancelToken::new())?;
     let problems = &imported.report.problems;
     eprintln!("  {} examples imported, {} rows could not be read", imported.rows.len(), problems.len());
+    if imported.report.converted_tags > 0 {
+        eprintln!(
+            "  {} entity tags were rewritten to IOB2 (from IOB1, BIOES or BILOU)",
+            imported.report.converted_tags
+        );
+    }
     for p in problems.iter().take(20) {
         let line = p.line.map(|l| format!("line {l}")).unwrap_or_else(|| format!("row {}", p.row));
         eprintln!("  {line}: {}", p.message);

@@ -107,6 +107,10 @@ impl<'a> Collector<'a> {
         self.report.problems.push(RowProblem { row, line, message });
     }
 
+    pub fn converted_tags(&mut self, count: usize) {
+        self.report.converted_tags += count;
+    }
+
     pub fn blank_line(&mut self) {
         self.report.blank_lines += 1;
     }

@@ -3,12 +3,13 @@
 //! lines skipped. Reads CoNLL-2003 (4 columns) and WNUT-17 (2 columns) alike. Every line of a
 //! file has the same number of columns; a sentence with a line that does not is left out and
 //! reported with that line. Stray U+FEFF characters inside lines are removed; a line of only
-//! whitespace (or U+FEFF) is blank.
+//! whitespace (or U+FEFF) is blank. Tags are converted to IOB2 (see `tags.rs`); the report counts them.
 
 use std::io::BufRead;
 
 use super::collect::Collector;
 use super::lines::{is_blank, not_utf8_message, Line, Lines};
+use super::tags::to_iob2;
 use super::{ImportError, ImportedRow, TextEncoding};
 
 /// The columns a CoNLL import reports.
@@ -89,24 +90,28 @@ pub(crate) fn read<R: BufRead>(text: R, enc: TextEncoding, c: &mut Collector) ->
 
 /// Ends a sentence: a row, or a problem.
 fn finish(sentence: &mut Sentence, c: &mut Collector) -> Result<(), ImportError> {
-    let s = std::mem::take(sentence);
+    let mut s = std::mem::take(sentence);
     if s.lines == 0 {
         return Ok(());
     }
     let row = c.next_row()?;
     match s.problem {
         Some((line, message)) => c.problem(row, Some(line), message),
-        None => c.push(
-            row,
-            None,
-            Ok(ImportedRow {
-                source_row: row,
-                text: s.tokens.join(" "),
-                tokens: Some(s.tokens),
-                tags: Some(s.tags),
-                ..Default::default()
-            }),
-        ),
+        None => {
+            let converted = to_iob2(&mut s.tags);
+            c.converted_tags(converted);
+            c.push(
+                row,
+                None,
+                Ok(ImportedRow {
+                    source_row: row,
+                    text: s.tokens.join(" "),
+                    tokens: Some(s.tokens),
+                    tags: Some(s.tags),
+                    ..Default::default()
+                }),
+            )
+        }
     }
     Ok(())
 }

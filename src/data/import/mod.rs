@@ -24,6 +24,7 @@ mod sniff;
 mod source;
 mod spec;
 mod suggest;
+mod tags;
 
 use std::io::Read;
 use std::path::Path;

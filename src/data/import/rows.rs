@@ -42,6 +42,9 @@ pub struct ImportReport {
     pub rows_seen: usize,
     /// Blank lines, which are not rows (in CoNLL files they end sentences).
     pub blank_lines: usize,
+    /// Entity tags rewritten to IOB2 (from IOB1, BIOES or BILOU).
+    #[serde(default)]
+    pub converted_tags: usize,
 }
 
 /// Where the rows came from.

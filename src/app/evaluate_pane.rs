@@ -5,7 +5,7 @@
 use super::shared::{no_project_ui, Pane, Shared};
 use super::widgets::confusion_ui;
 use super::worker::{Job, DRAIN_BUDGET};
-use crate::assist::{predict_texts, save_predictions};
+use crate::assist::{predict_inputs, project_inputs, save_predictions};
 use crate::model::{argmax_rows, LoadOptions, SequenceClassifier};
 use crate::project::{Predictions, Split};
 use crate::train::{label_indices, ClassificationMetrics};
@@ -78,6 +78,10 @@ impl EvaluatePane {
         let rows: Vec<usize> = labeled.iter().map(|(r, _)| *r).collect();
         let labels: Vec<String> = labeled.iter().map(|(_, l)| l.to_string()).collect();
         let texts: Vec<String> = rows.iter().filter_map(|&r| project.example(r).map(|e| e.text.clone())).collect();
+        let has_pairs = rows.iter().any(|&r| project.example(r).is_some_and(|e| e.text_pair.is_some()));
+        let pairs: Option<Vec<String>> = has_pairs.then(|| {
+            rows.iter().map(|&r| project.example(r).and_then(|e| e.text_pair.clone()).unwrap_or_default()).collect()
+        });
         if rows.is_empty() {
             return shared.notes.error("No labeled examples in the validation or test split to evaluate on.");
         }
@@ -86,8 +90,7 @@ impl EvaluatePane {
                 let model = SequenceClassifier::load(&run_dir, &LoadOptions { max_len: 256, ..LoadOptions::default() })
                     .map_err(|e| e.to_string())?;
                 let truth = label_indices(&model.labels, &labels).map_err(|e| e.to_string())?;
-                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-                let probs = model.predict(&refs, 32).map_err(|e| e.to_string())?;
+                let probs = model.predict_inputs(&texts, pairs.as_deref(), 32).map_err(|e| e.to_string())?;
                 let predicted = argmax_rows(&probs);
                 let metrics = ClassificationMetrics::compute(&model.labels, &truth, &predicted);
                 Ok(EvalResult { run, metrics, rows, truth, predicted })
@@ -102,10 +105,9 @@ impl EvaluatePane {
 
     fn suggest_all(&mut self, ctx: &egui::Context, shared: &mut Shared) {
         let (Some(project), Some(run_dir)) = (&shared.project, shared.run_dir()) else { return };
-        let texts: Vec<String> =
-            (0..project.len()).filter_map(|r| project.example(r).map(|e| e.text.clone())).collect();
+        let (texts, pairs) = project_inputs(project);
         let spawned = Job::spawn("suggest", ctx, move |tx, cancel| {
-            let result = predict_texts(&texts, &run_dir, cancel, &mut |done, total| {
+            let result = predict_inputs(&texts, pairs.as_deref(), &run_dir, cancel, &mut |done, total| {
                 tx.send(Event::Progress(done, total));
             })
             .and_then(|p| save_predictions(&run_dir, &p).map(|()| p))

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use super::shared::Shared;
 use super::worker::{Job, DRAIN_BUDGET};
 use crate::assist::{
-    loop_train_job, predict_texts, rank_queue, save_predictions, suggesting_run, QueueSession, Strategy,
+    loop_train_job, predict_inputs, project_inputs, rank_queue, save_predictions, suggesting_run, QueueSession,
+    Strategy,
 };
 use crate::project::Predictions;
 use crate::train::{train, TrainEvent};
@@ -102,11 +103,10 @@ impl LabelLoop {
             Ok(dir) => dir,
             Err(e) => return shared.notes.info(e.to_string()),
         };
-        let texts: Vec<String> =
-            (0..project.len()).filter_map(|r| project.example(r).map(|e| e.text.clone())).collect();
+        let (texts, pairs) = project_inputs(project);
         let dir = run_dir.clone();
         let spawned = Job::spawn("suggest", ctx, move |tx, cancel| {
-            let result = predict_texts(&texts, &dir, cancel, &mut |done, total| {
+            let result = predict_inputs(&texts, pairs.as_deref(), &dir, cancel, &mut |done, total| {
                 tx.send(LoopEvent::Predicting { done, total });
             })
             .and_then(|p| save_predictions(&dir, &p).map(|()| p))
@@ -142,8 +142,7 @@ impl LabelLoop {
             Ok(job) => job,
             Err(e) => return shared.notes.error(format!("Could not retrain: {e}")),
         };
-        let texts: Vec<String> =
-            (0..project.len()).filter_map(|r| project.example(r).map(|e| e.text.clone())).collect();
+        let (texts, pairs) = project_inputs(project);
         let run_dir = job.out_dir.clone();
         let labels = job.train.len();
         self.session.labels_since_retrain = 0;
@@ -159,7 +158,7 @@ impl LabelLoop {
                     cancel,
                 )
                 .map_err(|e| e.to_string())?;
-                let predictions = predict_texts(&texts, &job.out_dir, cancel, &mut |done, total| {
+                let predictions = predict_inputs(&texts, pairs.as_deref(), &job.out_dir, cancel, &mut |done, total| {
                     tx.send(LoopEvent::Predicting { done, total });
                 })
                 .map_err(|e| e.to_string())?;

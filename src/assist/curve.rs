@@ -156,6 +156,7 @@ fn subset(data: &LabeledTexts, order: &BTreeMap<&str, Vec<usize>>, fraction: f64
     LabeledTexts {
         texts: rows.iter().map(|&i| data.texts[i].clone()).collect(),
         labels: rows.iter().map(|&i| data.labels[i].clone()).collect(),
+        pairs: data.pairs.as_ref().map(|p| rows.iter().map(|&i| p[i].clone()).collect()),
         ..data.clone()
     }
 }
@@ -175,6 +176,8 @@ mod tests {
             sha256: String::new(),
             text_column: "text".into(),
             label_column: "label".into(),
+            pairs: None,
+            pair_column: None,
         };
         let order = nested_order(&labels, 3);
         let quarter = subset(&data, &order, 0.25);

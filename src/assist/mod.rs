@@ -17,8 +17,8 @@ pub use curve::{learning_curve, CurveEvent, CurvePoint, LearningCurve, CURVE_FIL
 pub use error::AssistError;
 pub use features::sentence_features;
 pub use predictions::{
-    load_predictions, predict_project, predict_texts, predictions_from_probabilities, save_predictions, suggesting_run,
-    PREDICTIONS_FILE,
+    load_predictions, predict_inputs, predict_project, predict_texts, predictions_from_probabilities, project_inputs,
+    save_predictions, suggesting_run, PREDICTIONS_FILE,
 };
 pub use probe::LinearProbe;
 pub use queue::{rank_queue, QueueSession, Strategy, QUEUE_FILE};

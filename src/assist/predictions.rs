@@ -47,6 +47,16 @@ fn two_best(p: &[f32]) -> (usize, f32) {
     (best, second)
 }
 
+/// The project's examples as model inputs, in row order: the texts, and the second texts when
+/// the project holds text pairs.
+pub fn project_inputs(project: &Project) -> (Vec<String>, Option<Vec<String>>) {
+    let examples: Vec<_> = (0..project.len()).filter_map(|r| project.example(r)).collect();
+    let texts = examples.iter().map(|e| e.text.clone()).collect();
+    let has_pairs = examples.iter().any(|e| e.text_pair.is_some());
+    let pairs = has_pairs.then(|| examples.iter().map(|e| e.text_pair.clone().unwrap_or_default()).collect());
+    (texts, pairs)
+}
+
 /// Runs the model of `run_dir` over every example of the project, reporting (done, total).
 pub fn predict_project(
     project: &Project,
@@ -54,8 +64,8 @@ pub fn predict_project(
     cancel: &CancelToken,
     on_progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Predictions, AssistError> {
-    let texts: Vec<String> = (0..project.len()).filter_map(|r| project.example(r).map(|e| e.text.clone())).collect();
-    predict_texts(&texts, run_dir, cancel, on_progress)
+    let (texts, pairs) = project_inputs(project);
+    predict_inputs(&texts, pairs.as_deref(), run_dir, cancel, on_progress)
 }
 
 /// Runs the model of `run_dir` over `texts` (the project's examples in row order).
@@ -65,17 +75,28 @@ pub fn predict_texts(
     cancel: &CancelToken,
     on_progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Predictions, AssistError> {
+    predict_inputs(texts, None, run_dir, cancel, on_progress)
+}
+
+/// Runs the model of `run_dir` over texts, or text pairs when `pairs` is given.
+pub fn predict_inputs(
+    texts: &[String],
+    pairs: Option<&[String]>,
+    run_dir: &Path,
+    cancel: &CancelToken,
+    on_progress: &mut dyn FnMut(usize, usize),
+) -> Result<Predictions, AssistError> {
     let run = run_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     // Texts are cut where the run's training cut them (256 tokens for a model of unknown origin).
     let max_len = RunInfo::read(run_dir).map_or(256, |info| info.config.max_len);
     let model = SequenceClassifier::load_path(run_dir, &LoadOptions { max_len, ..LoadOptions::default() })?;
     let mut probs = Vec::with_capacity(texts.len());
-    for chunk in texts.chunks(CHUNK) {
+    for (i, chunk) in texts.chunks(CHUNK).enumerate() {
         if cancel.is_cancelled() {
             return Err(AssistError::Cancelled);
         }
-        let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
-        probs.extend(model.predict(&refs, 32)?);
+        let pair_chunk = pairs.map(|p| &p[i * CHUNK..(i * CHUNK + chunk.len()).min(p.len())]);
+        probs.extend(model.predict_inputs(chunk, pair_chunk, 32)?);
         on_progress(probs.len(), texts.len());
     }
     Ok(predictions_from_probabilities(&run, &model.labels, &probs))

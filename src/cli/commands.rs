@@ -70,6 +70,7 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
         text_column: args.columns.text_column,
         label_column: args.columns.label_column,
         max_rows: args.max_rows,
+        pair_column: args.columns.text_pair_column,
     };
     let data = read_labeled(&args.data, &opts)?;
     let eval = evaluate(&model, &data, args.batch_size)?;

@@ -70,6 +70,10 @@ pub struct DataColumns {
     /// Column holding the label (detected when omitted).
     #[arg(long, value_name = "NAME")]
     pub label_column: Option<String>,
+    /// Column holding the second text of each pair (premise/hypothesis, question/answer):
+    /// the model reads both texts as one pair input.
+    #[arg(long, value_name = "NAME")]
+    pub text_pair_column: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -195,6 +195,7 @@ fn file_job(args: &TrainArgs) -> anyhow::Result<TrainJob> {
         text_column: args.columns.text_column.clone(),
         label_column: args.columns.label_column.clone(),
         max_rows: args.max_train_rows,
+        pair_column: args.columns.text_pair_column.clone(),
     };
     let train_data = read_labeled(train_path, &columns)?;
     let valid = match &args.valid {

@@ -21,6 +21,8 @@ pub struct ReadOptions {
     pub label_column: Option<String>,
     /// Read only the first N examples.
     pub max_rows: Option<usize>,
+    /// A second text column (the pair's second text), when the task takes text pairs.
+    pub pair_column: Option<String>,
 }
 
 /// Texts with one label each, and where they came from.
@@ -33,6 +35,9 @@ pub struct LabeledTexts {
     pub sha256: String,
     pub text_column: String,
     pub label_column: String,
+    /// The second text of each pair (e.g. the hypothesis), for text-pair tasks.
+    pub pairs: Option<Vec<String>>,
+    pub pair_column: Option<String>,
 }
 
 impl LabeledTexts {
@@ -153,9 +158,22 @@ pub fn read_labeled(path: &Path, opts: &ReadOptions) -> Result<LabeledTexts, Dat
     }
     let text_idx = pick_column(&header, &rows, opts.text_column.as_deref(), Role::Text, path)?;
     let label_idx = pick_column(&header, &rows, opts.label_column.as_deref(), Role::Label(text_idx), path)?;
+    let pair_idx = match &opts.pair_column {
+        Some(name) => Some(header.iter().position(|h| h == name).ok_or_else(|| DataError::MissingColumn {
+            column: name.clone(),
+            available: header.join(", "),
+            flag: "text-pair-column",
+            path: path.to_path_buf(),
+        })?),
+        None => None,
+    };
     let mut texts = Vec::with_capacity(rows.len());
     let mut labels = Vec::with_capacity(rows.len());
+    let mut pairs = pair_idx.map(|_| Vec::with_capacity(rows.len()));
     for (line, row) in rows {
+        if let (Some(i), Some(p)) = (pair_idx, pairs.as_mut()) {
+            p.push(row[i].trim().to_string());
+        }
         let label = row[label_idx].trim().to_string();
         if label.is_empty() {
             return Err(DataError::EmptyLabel { line, column: header[label_idx].clone(), path: path.to_path_buf() });
@@ -170,6 +188,8 @@ pub fn read_labeled(path: &Path, opts: &ReadOptions) -> Result<LabeledTexts, Dat
         sha256: file_sha256(path)?,
         text_column: header[text_idx].clone(),
         label_column: header[label_idx].clone(),
+        pairs,
+        pair_column: pair_idx.map(|i| header[i].clone()),
     })
 }
 

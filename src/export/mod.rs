@@ -97,6 +97,13 @@ pub fn export_model(
             req.quant.name()
         )));
     }
+    if crate::train::RunInfo::is_text_pair(&req.run_dir) {
+        return Err(ExportError::Invalid(
+            "this run reads text pairs; exporting and verifying pair models is not supported yet — use the \
+             run folder itself (`attune eval --text-pair-column …`)"
+                .into(),
+        ));
+    }
     let mut stage = |text: String| on_event(ExportEvent::Stage(text));
     stage(format!("Loading the run {}", req.run_dir.display()));
     let opts = LoadOptions { max_len: req.max_len, ..LoadOptions::default() };

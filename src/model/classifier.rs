@@ -141,6 +141,17 @@ impl SequenceClassifier {
         Ok(out)
     }
 
+    /// Class probabilities for texts, or text pairs when `pairs` is given.
+    pub fn predict_inputs(
+        &self,
+        texts: &[String],
+        pairs: Option<&[String]>,
+        batch_size: usize,
+    ) -> Result<Vec<Vec<f32>>, ModelError> {
+        let tokenized = self.tokenizer.tokenize_inputs(texts, pairs)?;
+        self.predict_tokenized(&tokenized, batch_size)
+    }
+
     /// Class probabilities for raw texts.
     pub fn predict(&self, texts: &[&str], batch_size: usize) -> Result<Vec<Vec<f32>>, ModelError> {
         let tokenized = self.tokenizer.tokenize(texts)?;

@@ -100,6 +100,38 @@ impl TextTokenizer {
             .collect())
     }
 
+    /// Tokenizes text pairs (e.g. premise and hypothesis) as the model's pair input: both
+    /// segments with their separators, token type ids 0 then 1 where the architecture has them,
+    /// truncated longest-first to the maximum length.
+    pub fn tokenize_pairs(&self, texts: &[&str], pairs: &[&str]) -> Result<Vec<TokenizedText>, ModelError> {
+        let inputs: Vec<tokenizers::EncodeInput> =
+            texts.iter().zip(pairs).map(|(&a, &b)| tokenizers::EncodeInput::Dual(a.into(), b.into())).collect();
+        let encodings = self
+            .inner
+            .encode_batch(inputs, true)
+            .map_err(|e| ModelError::Tokenizer { path: "tokenizer.json".into(), reason: e.to_string() })?;
+        Ok(encodings
+            .into_iter()
+            .map(|e| TokenizedText { ids: e.get_ids().to_vec(), type_ids: e.get_type_ids().to_vec() })
+            .collect())
+    }
+
+    /// Tokenizes texts, or text pairs when `pairs` is given (one per text).
+    pub fn tokenize_inputs(
+        &self,
+        texts: &[String],
+        pairs: Option<&[String]>,
+    ) -> Result<Vec<TokenizedText>, ModelError> {
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        match pairs {
+            Some(pairs) => {
+                let pairs: Vec<&str> = pairs.iter().map(String::as_str).collect();
+                self.tokenize_pairs(&texts, &pairs)
+            }
+            None => self.tokenize(&texts),
+        }
+    }
+
     /// One text with, per token, its string, the word it belongs to (None for special tokens)
     /// and its character offsets in the text — what explanations need to merge pieces into words.
     pub fn encode_words(&self, text: &str) -> Result<WordEncoding, ModelError> {

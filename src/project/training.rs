@@ -1,5 +1,5 @@
 //! What a training run takes from a project: the single-label examples of the train split, and
-//! those of the validation split to pick the best checkpoint.
+//! those of the validation split to pick the best checkpoint; both texts of text pairs.
 
 use crate::data::LabeledTexts;
 
@@ -15,7 +15,14 @@ fn split_data(project: &Project, split: Split) -> LabeledTexts {
         .and_then(|s| s.as_str())
         .unwrap_or_default()
         .to_string();
+    // A project of text pairs trains on both texts (a missing second text is empty).
+    let has_pairs = rows.iter().any(|(r, _)| project.example(*r).is_some_and(|e| e.text_pair.is_some()));
+    let pairs = has_pairs.then(|| {
+        rows.iter().map(|(r, _)| project.example(*r).and_then(|e| e.text_pair.clone()).unwrap_or_default()).collect()
+    });
     LabeledTexts {
+        pairs,
+        pair_column: has_pairs.then(|| "text_pair".to_string()),
         texts: rows.iter().filter_map(|(r, _)| project.example(*r).map(|e| e.text.clone())).collect(),
         labels: rows.iter().map(|(_, l)| l.to_string()).collect(),
         path: project.dir().to_path_buf(),

@@ -56,7 +56,6 @@ pub fn evaluate_tokenized(
 /// Evaluates a model on a labeled dataset.
 pub fn evaluate(model: &SequenceClassifier, data: &LabeledTexts, batch_size: usize) -> Result<Evaluation, TrainError> {
     let truth = label_indices(&model.labels, &data.labels)?;
-    let texts: Vec<&str> = data.texts.iter().map(String::as_str).collect();
-    let tokenized = model.tokenizer.tokenize(&texts)?;
+    let tokenized = model.tokenizer.tokenize_inputs(&data.texts, data.pairs.as_deref())?;
     evaluate_tokenized(model, &tokenized, &truth, batch_size)
 }

@@ -106,14 +106,12 @@ fn prepare(job: &TrainJob) -> Result<Prepared, TrainError> {
         max_len: cfg.max_len,
     };
     let model = SequenceClassifier::load(&job.model_dir, &opts)?;
-    let texts: Vec<&str> = job.train.texts.iter().map(String::as_str).collect();
-    let train_tokens = model.tokenizer.tokenize(&texts)?;
+    let train_tokens = model.tokenizer.tokenize_inputs(&job.train.texts, job.train.pairs.as_deref())?;
     let train_targets: Vec<u32> = label_indices(&labels, &job.train.labels)?.into_iter().map(|i| i as u32).collect();
     let valid = match &job.valid {
         Some(v) => {
             let truth = label_indices(&labels, &v.labels)?;
-            let texts: Vec<&str> = v.texts.iter().map(String::as_str).collect();
-            Some((model.tokenizer.tokenize(&texts)?, truth))
+            Some((model.tokenizer.tokenize_inputs(&v.texts, v.pairs.as_deref())?, truth))
         }
         None => None,
     };
@@ -132,6 +130,7 @@ fn prepare(job: &TrainJob) -> Result<Prepared, TrainError> {
 
 fn dataset_info(d: &LabeledTexts) -> DatasetInfo {
     DatasetInfo {
+        text_pair_column: d.pair_column.clone(),
         path: d.path.clone(),
         sha256: d.sha256.clone(),
         rows: d.len(),

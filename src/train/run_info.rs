@@ -15,6 +15,9 @@ pub struct DatasetInfo {
     pub rows: usize,
     pub text_column: String,
     pub label_column: String,
+    /// The second text of pairs, for text-pair runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_pair_column: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -55,6 +58,11 @@ impl RunInfo {
         let text = serde_json::to_string_pretty(self).map_err(|e| TrainError::Write(e.to_string()))?;
         write_atomic(&dir.join("run.json"), text.as_bytes())
             .map_err(|e| TrainError::Write(format!("{e} — {}", dir.join("run.json").display())))
+    }
+
+    /// Whether the run was trained on text pairs (two texts per example).
+    pub fn is_text_pair(dir: &Path) -> bool {
+        Self::read(dir).is_some_and(|i| i.train_data.text_pair_column.is_some())
     }
 
     pub fn read(dir: &Path) -> Option<Self> {

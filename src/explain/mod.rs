@@ -131,6 +131,11 @@ pub enum ExplainError {
     EmptyText,
     #[error("the explanation was cancelled")]
     Cancelled,
+    #[error(
+        "this model reads text pairs; explaining pair models is not supported yet (an explanation of the \
+         first text alone would not be what the model decides on)"
+    )]
+    TextPairModel,
 }
 
 impl From<candle_core::Error> for ExplainError {
@@ -142,6 +147,9 @@ impl From<candle_core::Error> for ExplainError {
 /// Loads a classifier for explanations: every encoder weight is a constant, so gradients are
 /// computed for the inputs only.
 pub fn load_for_explanation(dir: &Path, device: &candle_core::Device) -> Result<SequenceClassifier, ExplainError> {
+    if crate::train::RunInfo::is_text_pair(dir) {
+        return Err(ExplainError::TextPairModel);
+    }
     let layers = ModelConfig::load(dir)?.num_layers;
     let opts = LoadOptions {
         device: device.clone(),

@@ -143,6 +143,9 @@ fn a_pair_rule_is_learned_from_files_and_projects_only_with_the_pair() {
     let err = attune(&["export", "--model", &s(&run), "--format", "gguf", "--quant", "q8_0"]);
     assert!(!err.status.success());
     assert!(String::from_utf8_lossy(&err.stderr).contains("text pairs"), "{}", String::from_utf8_lossy(&err.stderr));
+    // (`attune serve` stops with the same check before it listens.)
+    let err = attune(&["predict", "--model", &s(&run), "bravo charlie"]);
+    assert!(String::from_utf8_lossy(&err.stderr).contains("reads text pairs"));
     let err = attune(&["explain", "--model", &s(&run), "bravo charlie"]);
     assert!(!err.status.success());
     assert!(

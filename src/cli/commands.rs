@@ -97,7 +97,19 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Stops commands that feed single texts to a model trained on text pairs.
+pub(super) fn refuse_pair_model(spec: &str) -> anyhow::Result<()> {
+    if crate::train::RunInfo::is_text_pair(std::path::Path::new(spec)) {
+        anyhow::bail!(
+            "this model reads text pairs, and this command gives it single texts; use `attune eval \
+             --text-pair-column NAME` or a project's suggestions (`attune suggest`)"
+        );
+    }
+    Ok(())
+}
+
 pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
+    refuse_pair_model(&args.model)?;
     let model = load_classifier(&args.model, &args.device, args.max_len)?;
     let texts: Vec<String> = if args.texts.is_empty() {
         let stdin = std::io::stdin();

@@ -44,6 +44,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     if args.max_batch == 0 || args.max_texts == 0 || args.queue == 0 || args.max_body_bytes == 0 {
         anyhow::bail!("--max-batch, --max-texts, --queue and --max-body-bytes must each be at least 1");
     }
+    super::commands::refuse_pair_model(&args.model)?;
     let model = load_classifier(&args.model, &args.device, args.max_len)?;
     let listener = TcpListener::bind((args.host.as_str(), args.port)).with_context(|| {
         format!("could not listen on {}:{} (is another server using that port? try --port)", args.host, args.port)

@@ -6,8 +6,9 @@
 
 mod common;
 
+use common::{attune, ok, s};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use attune::app::{AttuneApp, Pane};
@@ -17,19 +18,6 @@ use attune::model::Family;
 use attune::project::{LabelSource, Op, Project, Split};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-
-fn attune(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_attune")).args(args).env("HF_HUB_OFFLINE", "1").output().unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn s(p: &Path) -> String {
-    p.display().to_string()
-}
 
 /// A rule project trained for `epochs` (the project's model), with 150 train examples unlabeled.
 fn project_with_model(root: &Path, epochs: u32) -> (PathBuf, Vec<usize>) {

@@ -5,8 +5,9 @@
 
 mod common;
 
+use common::{attune, ok, s};
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use attune::assist::{
     confident_learning, learning_curve, load_predictions, loop_train_job, out_of_fold_probabilities, rank_queue,
@@ -17,19 +18,6 @@ use attune::model::synthetic::write_tiny_model;
 use attune::model::Family;
 use attune::project::{LabelSource, Project, Split};
 use rand::{Rng, SeedableRng};
-
-fn attune(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_attune")).args(args).env("HF_HUB_OFFLINE", "1").output().unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn s(p: &Path) -> String {
-    p.display().to_string()
-}
 
 /// A project of the "alpha means yes" rule with a tiny model trained on it (the project's model).
 fn trained_project(root: &Path, rows: usize) -> std::path::PathBuf {

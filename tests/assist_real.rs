@@ -4,25 +4,12 @@
 
 mod common;
 
+use common::{attune, ok, s};
+
 use std::collections::HashSet;
-use std::path::Path;
-use std::process::{Command, Output};
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-
-fn attune(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_attune")).args(args).env("HF_HUB_OFFLINE", "1").output().unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn s(p: &Path) -> String {
-    p.display().to_string()
-}
 
 #[test]
 fn suspects_rank_flipped_sms_spam_labels_first() {

@@ -4,25 +4,13 @@
 
 mod common;
 
+use common::{attune, ok, s};
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use attune::model::synthetic::write_tiny_model;
 use attune::model::{Family, LoadOptions, SequenceClassifier};
 use rand::{Rng, SeedableRng};
-
-fn attune(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_attune")).args(args).env("HF_HUB_OFFLINE", "1").output().unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn s(p: &Path) -> String {
-    p.display().to_string()
-}
 
 /// Pairs of random word sequences, labeled yes iff the *second* text holds "alpha".
 fn write_pair_tsv(path: &Path, rows: usize, seed: u64) {

@@ -89,15 +89,8 @@ impl TextTokenizer {
 
     /// Tokenizes texts (in parallel), truncated to the maximum length, with special tokens.
     pub fn tokenize(&self, texts: &[&str]) -> Result<Vec<TokenizedText>, ModelError> {
-        let inputs: Vec<&str> = texts.to_vec();
-        let encodings = self
-            .inner
-            .encode_batch(inputs, true)
-            .map_err(|e| ModelError::Tokenizer { path: "tokenizer.json".into(), reason: e.to_string() })?;
-        Ok(encodings
-            .into_iter()
-            .map(|e| TokenizedText { ids: e.get_ids().to_vec(), type_ids: e.get_type_ids().to_vec() })
-            .collect())
+        let inputs: Vec<tokenizers::EncodeInput> = texts.iter().map(|&t| t.into()).collect();
+        self.encode_all(inputs)
     }
 
     /// Tokenizes text pairs (e.g. premise and hypothesis) as the model's pair input: both
@@ -106,6 +99,10 @@ impl TextTokenizer {
     pub fn tokenize_pairs(&self, texts: &[&str], pairs: &[&str]) -> Result<Vec<TokenizedText>, ModelError> {
         let inputs: Vec<tokenizers::EncodeInput> =
             texts.iter().zip(pairs).map(|(&a, &b)| tokenizers::EncodeInput::Dual(a.into(), b.into())).collect();
+        self.encode_all(inputs)
+    }
+
+    fn encode_all(&self, inputs: Vec<tokenizers::EncodeInput>) -> Result<Vec<TokenizedText>, ModelError> {
         let encodings = self
             .inner
             .encode_batch(inputs, true)

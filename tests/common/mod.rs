@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 pub const STARTER_ID: &str = "sentence-transformers/all-MiniLM-L6-v2";
 
@@ -58,4 +59,20 @@ pub fn write_rule_tsv(path: &Path, rows: usize, seed: u64) {
         out.push_str(&format!("{}\t{}\n", words.join(" "), if positive { "yes" } else { "no" }));
     }
     std::fs::write(path, out).unwrap();
+}
+
+/// Runs the `attune` binary offline.
+pub fn attune(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_attune")).args(args).env("HF_HUB_OFFLINE", "1").output().unwrap()
+}
+
+/// The standard output of a command that must succeed (both streams shown when it does not).
+pub fn ok(out: Output) -> String {
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A path as a command-line argument.
+pub fn s(p: &Path) -> String {
+    p.display().to_string()
 }

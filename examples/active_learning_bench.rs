@@ -2,7 +2,8 @@
 //! analyst labels SST-2 with the gold labels: both strategies start from the same seeded 100
 //! labels of a pool (the first `--pool` sentences of train.tsv) and add 100 labels per round for
 //! `--rounds` rounds. After each round a model is fine-tuned from the base model
-//! (MiniLM-L6, 3 epochs, batch 16, max_len 64, learning rate 1e-4, fixed seed) and its accuracy is
+//! (MiniLM-L6, 3 epochs but at least 100 steps as the app trains, batch 16, max_len 64, learning
+//! rate 1e-4, fixed seed) and its accuracy is
 //! measured on the SST-2 dev set (872 sentences): the best of its per-epoch evaluations, as
 //! run.json keeps it, and the last one.
 //!

@@ -58,7 +58,7 @@ fn suggestions_are_accepted_as_such_and_the_queue_serves_unsure_examples_first()
     let project = Project::open(&dir).unwrap();
     let right = suggestions
         .iter()
-        .filter(|e| e["label"].as_str() == Some(truth(&project, e["row"].as_u64().unwrap() as usize)))
+        .filter(|e| e["label"].as_str() == Some(truth(&project, e["example"].as_u64().unwrap() as usize)))
         .count();
     assert!(right >= 108, "{right} of 120 suggestions are right");
     let run = project.meta.run.clone().unwrap();
@@ -102,7 +102,7 @@ fn suggestions_are_accepted_as_such_and_the_queue_serves_unsure_examples_first()
     ])))
     .unwrap();
     let rows: Vec<usize> =
-        out["queue"].as_array().unwrap().iter().map(|e| e["row"].as_u64().unwrap() as usize).collect();
+        out["queue"].as_array().unwrap().iter().map(|e| e["example"].as_u64().unwrap() as usize).collect();
     let mut expected = left.clone();
     expected.sort_by(|&a, &b| predictions.entropy[b].total_cmp(&predictions.entropy[a]).then(a.cmp(&b)));
     assert_eq!(rows, expected);

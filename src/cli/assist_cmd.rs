@@ -77,6 +77,12 @@ pub struct CurveArgs {
     pub json: bool,
 }
 
+/// The 0-based data row of the imported file (the project row for examples added in Attune), as
+/// every JSON output calls `row`; `example` is the project row.
+fn data_row(project: &Project, example: usize) -> usize {
+    project.example(example).and_then(|e| e.source_row).unwrap_or(example)
+}
+
 /// The project's predictions from `run_dir`: saved ones when current, else computed and saved.
 fn project_predictions(project: &Project, run_dir: &Path, quiet: bool) -> anyhow::Result<Predictions> {
     if let Some(p) = load_predictions(run_dir, project.len()) {
@@ -111,7 +117,10 @@ pub fn suggest(args: SuggestArgs) -> anyhow::Result<()> {
     let shown: Vec<serde_json::Value> = remaining
         .iter()
         .take(limit)
-        .map(|&r| json!({ "row": r, "label": predictions.labels[r], "confidence": predictions.confidence[r] }))
+        .map(|&r| {
+            json!({ "row": data_row(&project, r), "example": r, "label": predictions.labels[r],
+                "confidence": predictions.confidence[r] })
+        })
         .collect();
     if args.json {
         let out =
@@ -151,7 +160,8 @@ pub fn queue(args: QueueArgs) -> anyhow::Result<()> {
     let rows = rank_queue(&project, predictions.as_ref(), &session, args.count);
     let entry = |r: usize| {
         json!({
-            "row": r,
+            "row": data_row(&project, r),
+            "example": r,
             "split": project.split(r).name(),
             "suggested": predictions.as_ref().map(|p| p.labels[r].clone()),
             "confidence": predictions.as_ref().map(|p| p.confidence[r]),

@@ -6,17 +6,17 @@
 
 mod common;
 
+use common::ui::{click, wait_for};
+
 use common::{attune, ok, s};
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use attune::app::{AttuneApp, Pane};
 use attune::assist::QueueSession;
 use attune::model::synthetic::write_tiny_model;
 use attune::model::Family;
 use attune::project::{LabelSource, Op, Project, Split};
-use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 
 /// A rule project trained for `epochs` (the project's model), with 150 train examples unlabeled.
@@ -44,23 +44,8 @@ fn harness_with(dir: &Path) -> Harness<'static, AttuneApp> {
     harness
 }
 
-fn click(harness: &mut Harness<'_, AttuneApp>, label: &str) {
-    harness.get_all_by_label(label).next().unwrap_or_else(|| panic!("no widget labeled {label:?}")).click();
-    harness.run_steps(2);
-}
-
 fn press(harness: &mut Harness<'_, AttuneApp>, key: egui::Key) {
     harness.key_press(key);
-    harness.run_steps(2);
-}
-
-fn wait_for(harness: &mut Harness<'_, AttuneApp>, what: &str, secs: u64, done: impl Fn(&AttuneApp) -> bool) {
-    let start = Instant::now();
-    while !done(harness.state()) {
-        assert!(start.elapsed() < Duration::from_secs(secs), "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-        harness.step();
-    }
     harness.run_steps(2);
 }
 

@@ -5,29 +5,13 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use common::ui::{click, wait_for};
 
 use attune::app::{AttuneApp, Pane};
 use attune::model::synthetic::write_tiny_model;
 use attune::model::Family;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
-
-fn click(harness: &mut Harness<'_, AttuneApp>, label: &str) {
-    harness.get_all_by_label(label).next().unwrap_or_else(|| panic!("no widget labeled {label:?}")).click();
-    harness.run_steps(2);
-}
-
-/// Steps frames (the worker threads run meanwhile) until `done` or the timeout.
-fn wait_for(harness: &mut Harness<'_, AttuneApp>, what: &str, secs: u64, done: impl Fn(&AttuneApp) -> bool) {
-    let start = Instant::now();
-    while !done(harness.state()) {
-        assert!(start.elapsed() < Duration::from_secs(secs), "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-        harness.step();
-    }
-    harness.run_steps(2);
-}
 
 #[test]
 fn create_label_train_evaluate_export() {

@@ -13,8 +13,8 @@ use egui_plot::{Line, Plot, PlotPoints, Points};
 use super::shared::{no_project_ui, Pane, Shared};
 use super::worker::{Job, DRAIN_BUDGET};
 use crate::assist::{
-    curve_train_job, find_suspects, learning_curve, CurveEvent, LearningCurve, SuspectOptions, SuspectProgress,
-    SuspectReport,
+    curve_train_job, find_suspects, learning_curve, CurveEvent, LearningCurve, SuspectInput, SuspectOptions,
+    SuspectProgress, SuspectReport,
 };
 use crate::train::TrainEvent;
 
@@ -123,14 +123,12 @@ impl ReviewPane {
     fn start_suspects(&mut self, ctx: &egui::Context, shared: &mut Shared) {
         let Some(project) = &shared.project else { return };
         // The search reads a copy of the labels; labeling goes on meanwhile.
-        let project = match crate::project::Project::open(project.dir()) {
-            Ok(p) => p,
-            Err(e) => return shared.notes.error(e.to_string()),
-        };
+        let input = SuspectInput::of(project);
+        let dir = project.dir().to_path_buf();
         let options = SuspectOptions { folds: self.folds, ..SuspectOptions::default() };
         let spawned = Job::spawn("suspects", ctx, move |tx, cancel| {
-            let result = find_suspects(&project, &options, cancel, &mut |p| _ = tx.send(SuspectEvent::Progress(p)))
-                .and_then(|report| report.save(project.dir()).map(|()| report))
+            let result = find_suspects(&input, &options, cancel, &mut |p| _ = tx.send(SuspectEvent::Progress(p)))
+                .and_then(|report| report.save(&dir).map(|()| report))
                 .map_err(|e| e.to_string());
             tx.send(SuspectEvent::Done(result));
         });

@@ -21,6 +21,17 @@ pub enum AssistError {
     Write { path: std::path::PathBuf, reason: String },
 }
 
+impl AssistError {
+    /// The project has no base model to start from.
+    pub fn no_base_model() -> Self {
+        AssistError::NotReady(
+            "choose a base model for this project first: in the app's Models pane, or with --model when \
+             creating it (`attune project new DIR --data FILE --model ID`)"
+                .into(),
+        )
+    }
+}
+
 impl From<candle_core::Error> for AssistError {
     fn from(e: candle_core::Error) -> Self {
         AssistError::Model(ModelError::Compute(e))

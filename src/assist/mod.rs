@@ -24,6 +24,6 @@ pub use probe::LinearProbe;
 pub use queue::{rank_queue, QueueSession, Strategy, QUEUE_FILE};
 pub use retrain::{curve_train_job, loop_train_job};
 pub use suspects::{
-    confident_learning, find_suspects, out_of_fold_probabilities, Suspect, SuspectOptions, SuspectProgress,
-    SuspectReport, SUSPECTS_FILE,
+    confident_learning, find_suspects, out_of_fold_probabilities, Suspect, SuspectInput, SuspectOptions,
+    SuspectProgress, SuspectReport, SUSPECTS_FILE,
 };

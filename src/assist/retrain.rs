@@ -25,10 +25,7 @@ fn chosen_run(project: &Project) -> Option<PathBuf> {
 /// The base model of the project, resolved to a folder.
 fn base_model(project: &Project) -> Result<(String, PathBuf), AssistError> {
     let Some(model) = project.meta.model.clone() else {
-        return Err(AssistError::NotReady(
-            "choose a base model for this project first (Models pane, or `attune train --project DIR --model ID`)"
-                .into(),
-        ));
+        return Err(AssistError::no_base_model());
     };
     let dir = resolve_model(&model)?;
     Ok((model, dir))

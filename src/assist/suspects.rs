@@ -92,27 +92,45 @@ pub struct SuspectReport {
     pub suspects: Vec<Suspect>,
 }
 
-/// Finds likely label errors among the project's single-label examples (every split).
+/// What the suspects search reads from a project: its base model and a copy of its
+/// single-label examples (every split), so the search can run on a worker thread while the
+/// analyst goes on labeling.
+#[derive(Clone, Debug)]
+pub struct SuspectInput {
+    pub base_model: Option<String>,
+    /// (project row, data row of the imported file, text, given label).
+    pub labeled: Vec<(usize, usize, String, String)>,
+}
+
+impl SuspectInput {
+    pub fn of(project: &Project) -> Self {
+        let labeled = project
+            .state()
+            .annotations
+            .iter()
+            .filter(|(_, a)| a.labels.len() == 1)
+            .filter_map(|(&r, a)| {
+                let e = project.example(r)?;
+                Some((r, e.source_row.unwrap_or(r), e.text.clone(), a.labels[0].clone()))
+            })
+            .collect();
+        Self { base_model: project.meta.model.clone(), labeled }
+    }
+}
+
+/// Finds likely label errors among the given labeled examples.
 pub fn find_suspects(
-    project: &Project,
+    input: &SuspectInput,
     options: &SuspectOptions,
     cancel: &CancelToken,
     on_progress: &mut dyn FnMut(SuspectProgress),
 ) -> Result<SuspectReport, AssistError> {
-    let Some(base_model) = project.meta.model.clone() else {
-        return Err(AssistError::NotReady(
-            "choose a base model for this project first (Models pane, or `attune project set-model`)".into(),
-        ));
+    let Some(base_model) = input.base_model.clone() else {
+        return Err(AssistError::no_base_model());
     };
-    let labeled: Vec<(usize, String)> = project
-        .state()
-        .annotations
-        .iter()
-        .filter(|(_, a)| a.labels.len() == 1)
-        .map(|(&r, a)| (r, a.labels[0].clone()))
-        .collect();
+    let labeled = &input.labeled;
     let classes: Vec<String> =
-        labeled.iter().map(|(_, l)| l.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        labeled.iter().map(|l| l.3.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     if classes.len() < 2 {
         return Err(AssistError::NotReady("label examples of at least two labels first".into()));
     }
@@ -128,12 +146,11 @@ pub fn find_suspects(
         )));
     }
     let model_dir = resolve_model(&base_model)?;
-    let texts: Vec<String> =
-        labeled.iter().map(|(r, _)| project.example(*r).map(|e| e.text.clone()).unwrap_or_default()).collect();
+    let texts: Vec<String> = labeled.iter().map(|l| l.2.clone()).collect();
     let features = sentence_features(&model_dir, &texts, options.max_len, cancel, &mut |d, t| {
         on_progress(SuspectProgress::Features(d, t))
     })?;
-    let targets: Vec<usize> = labeled.iter().map(|(_, l)| classes.iter().position(|c| c == l).unwrap_or(0)).collect();
+    let targets: Vec<usize> = labeled.iter().map(|l| classes.iter().position(|c| *c == l.3).unwrap_or(0)).collect();
     let probs =
         out_of_fold_probabilities(&features, &targets, classes.len(), folds, options.seed, cancel, &mut |d, t| {
             on_progress(SuspectProgress::Folds(d, t))
@@ -143,11 +160,11 @@ pub fn find_suspects(
     let suspects = rank_suspects(&probs, &targets, &flagged)
         .into_iter()
         .map(|(i, predicted, flagged)| {
-            let example = labeled[i].0;
+            let (example, row, _, given) = &labeled[i];
             Suspect {
-                row: project.example(example).and_then(|e| e.source_row).unwrap_or(example),
-                example,
-                given: labeled[i].1.clone(),
+                row: *row,
+                example: *example,
+                given: given.clone(),
                 predicted: classes[predicted].clone(),
                 score: 1.0 - probs[i][targets[i]],
                 given_probability: probs[i][targets[i]],

@@ -8,7 +8,8 @@ use serde_json::json;
 
 use crate::assist::{
     curve_train_job, find_suspects, learning_curve, load_predictions, predict_project, rank_queue, save_predictions,
-    suggesting_run, CurveEvent, QueueSession, Strategy, SuspectOptions, SuspectProgress, DEFAULT_FRACTIONS,
+    suggesting_run, CurveEvent, QueueSession, Strategy, SuspectInput, SuspectOptions, SuspectProgress,
+    DEFAULT_FRACTIONS,
 };
 use crate::jobs::CancelToken;
 use crate::project::{Predictions, Project};
@@ -195,7 +196,7 @@ pub fn suspects(args: SuspectsArgs) -> anyhow::Result<()> {
     let project = Project::open(&args.project)?;
     let options = SuspectOptions { folds: args.folds, seed: args.seed, ..SuspectOptions::default() };
     let quiet = args.json;
-    let mut report = find_suspects(&project, &options, &CancelToken::new(), &mut |p| {
+    let mut report = find_suspects(&SuspectInput::of(&project), &options, &CancelToken::new(), &mut |p| {
         if quiet {
             return;
         }

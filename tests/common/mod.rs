@@ -1,6 +1,9 @@
 //! Shared test helpers: the starter model and data locations, tiny generated datasets.
 #![allow(dead_code)]
 
+#[cfg(feature = "gui")]
+pub mod ui;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

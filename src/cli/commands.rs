@@ -65,6 +65,9 @@ pub(super) fn load_classifier(spec: &str, device: &str, max_len: usize) -> anyho
 }
 
 pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
+    if let Some(dir) = super::tokens_cmd::token_model_dir(&args.model) {
+        return super::tokens_cmd::eval(&dir, &args);
+    }
     let model = load_classifier(&args.model, &args.device, args.max_len)?;
     let opts = ReadOptions {
         text_column: args.columns.text_column,
@@ -110,7 +113,6 @@ pub(super) fn refuse_pair_model(spec: &str) -> anyhow::Result<()> {
 
 pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
     refuse_pair_model(&args.model)?;
-    let model = load_classifier(&args.model, &args.device, args.max_len)?;
     let texts: Vec<String> = if args.texts.is_empty() {
         let stdin = std::io::stdin();
         let mut lines = Vec::new();
@@ -127,6 +129,10 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
     if texts.is_empty() {
         anyhow::bail!("there is no text to classify: give texts as arguments or one per line on standard input");
     }
+    if let Some(dir) = super::tokens_cmd::token_model_dir(&args.model) {
+        return super::tokens_cmd::predict(&dir, &texts, &args.device, args.max_len, args.json);
+    }
+    let model = load_classifier(&args.model, &args.device, args.max_len)?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let probs = model.predict(&refs, 32)?;
     let predicted = argmax_rows(&probs);

@@ -9,6 +9,7 @@ use super::DataColumns;
 use crate::data::{read_labeled, ReadOptions};
 use crate::export::{export_model, ExportEvent, ExportRequest, ModelFormat, VerifyData};
 use crate::jobs::CancelToken;
+use crate::model::{ModelConfig, ModelError};
 use crate::quant::Quant;
 use crate::train::RunInfo;
 
@@ -48,6 +49,9 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     let quant = Quant::parse(&args.quant).map_err(anyhow::Error::msg)?;
     if !args.model.is_dir() {
         anyhow::bail!("{} is not a run folder: give the folder a training run wrote", args.model.display());
+    }
+    if ModelConfig::load(&args.model).is_ok_and(|c| c.token_classifier) {
+        return Err(ModelError::TagsWords { dir: args.model.clone() }.into());
     }
     let out = args.out.clone().unwrap_or_else(|| default_out(&args.model, format, quant));
     let verify = verify_data(&args)?;

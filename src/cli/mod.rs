@@ -8,6 +8,7 @@ mod explain_cmd;
 mod export_cmd;
 mod project_cmd;
 mod serve_cmd;
+mod tokens_cmd;
 mod train_cmd;
 
 use std::path::PathBuf;
@@ -81,7 +82,7 @@ pub struct EvalArgs {
     /// A run folder, a GGUF file exported by Attune, or any fine-tuned classifier folder or hub id.
     #[arg(long)]
     pub model: String,
-    /// Labeled CSV/TSV file with a header.
+    /// Labeled CSV/TSV file with a header; for a token classifier, a CoNLL/BIO file.
     #[arg(long)]
     pub data: PathBuf,
     #[command(flatten)]
@@ -96,7 +97,8 @@ pub struct EvalArgs {
     /// cpu, cuda:N or metal.
     #[arg(long, default_value = "cpu")]
     pub device: String,
-    /// Print one JSON object (accuracy, macro_f1, labels, per_class, confusion, …).
+    /// Print one JSON object (accuracy, macro_f1, labels, per_class, confusion, …; for a token
+    /// classifier entity_micro_f1, entity_macro_f1, per_type, token_accuracy, token_confusion).
     #[arg(long)]
     pub json: bool,
 }

@@ -1,5 +1,6 @@
-//! `attune train`: reads the data, resolves the model, runs the core training loop, and shows
-//! its events as a live progress bar (step, loss, examples/s, ETA) and evaluation lines.
+//! `attune train`: reads the data, resolves the model, runs the core training loop (for a text
+//! classifier, or a token classifier on CoNLL data), and shows its events as a live progress bar
+//! (step, loss, examples/s, ETA) and evaluation lines.
 
 use std::path::PathBuf;
 
@@ -7,11 +8,14 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::DataColumns;
-use crate::data::{read_labeled, LabeledTexts, ReadOptions};
+use crate::data::{is_tagged_file, read_labeled, read_tagged, LabeledTexts, ReadOptions, TaggedSentences};
 use crate::jobs::CancelToken;
 use crate::model::{resolve_model, Freeze, ModelConfig};
-use crate::project::{project_training_data, Project};
-use crate::train::{default_learning_rate, train as run_training, TrainConfig, TrainEvent, TrainJob};
+use crate::project::{project_tagged_data, project_training_data, Project, Task};
+use crate::train::{
+    default_learning_rate, train as run_training, train_token_classifier, EvalRecord, TokenTrainJob, TrainConfig,
+    TrainEvent, TrainJob,
+};
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
@@ -19,7 +23,8 @@ pub struct TrainArgs {
     /// folder. With --project, defaults to the project's chosen model.
     #[arg(long)]
     pub model: Option<String>,
-    /// Labeled training data: CSV/TSV with a header.
+    /// Labeled training data: CSV/TSV with a header, or a CoNLL/BIO file (a word and its tag per
+    /// line) to train a token classifier.
     #[arg(long, required_unless_present = "project", conflicts_with = "project")]
     pub train: Option<PathBuf>,
     /// Train on a project's labeled examples (train split; the validation split validates).
@@ -81,6 +86,17 @@ pub struct TrainArgs {
     /// With little data, run more epochs (up to 30) so training takes at least N steps (0: off).
     #[arg(long, default_value_t = 100)]
     pub min_steps: u64,
+    /// text-classification (a label per text) or token-classification (a tag per word, e.g.
+    /// named entities). Detected when omitted: CoNLL/BIO files and projects of tagged sentences
+    /// train token classifiers.
+    #[arg(long, value_parser = ["text-classification", "token-classification"])]
+    pub task: Option<String>,
+}
+
+/// What a training command runs.
+enum Job {
+    Texts(TrainJob),
+    Tokens(TokenTrainJob),
 }
 
 impl TrainArgs {
@@ -146,8 +162,11 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
             }
         }
         TrainEvent::Eval { record, improved } => {
-            let metrics = match (record.accuracy, record.macro_f1) {
-                (Some(a), Some(f)) => format!("validation accuracy {a:.4}  macro F1 {f:.4}"),
+            let metrics = match (record.entity_micro_f1, record.accuracy, record.macro_f1) {
+                (Some(e), Some(a), Some(f)) => {
+                    format!("validation entity F1 {e:.4} (micro), {f:.4} (macro)  token accuracy {a:.4}")
+                }
+                (None, Some(a), Some(f)) => format!("validation accuracy {a:.4}  macro F1 {f:.4}"),
                 _ => "no validation data".to_string(),
             };
             let mark = if improved { "  (best so far, saved)" } else { "" };
@@ -159,7 +178,10 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
         TrainEvent::Checkpoint { .. } => {}
         TrainEvent::Finished(_) => bar.finish_and_clear(),
     };
-    let summary = run_training(&job, &mut on_event, &CancelToken::new())?;
+    let summary = match &job {
+        Job::Texts(job) => run_training(job, &mut on_event, &CancelToken::new())?,
+        Job::Tokens(job) => train_token_classifier(job, &mut on_event, &CancelToken::new())?,
+    };
     println!(
         "done: {} steps in {:.0}s ({:.1} examples/s); the best model is in {}",
         summary.steps,
@@ -167,8 +189,14 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
         summary.train_examples_per_s,
         summary.out_dir.display()
     );
-    if let Some(best) = summary.best.and_then(|b| b.accuracy.map(|a| (b.epoch, a))) {
-        println!("best validation accuracy {:.4} (epoch {})", best.1, best.0);
+    match summary.best {
+        Some(EvalRecord { entity_micro_f1: Some(f1), epoch, .. }) => {
+            println!("best validation entity F1 {f1:.4} (epoch {epoch})")
+        }
+        Some(EvalRecord { accuracy: Some(accuracy), epoch, .. }) => {
+            println!("best validation accuracy {accuracy:.4} (epoch {epoch})")
+        }
+        _ => {}
     }
     if let Some(dir) = &args.project {
         choose_run(dir, &summary.out_dir)?;
@@ -187,10 +215,28 @@ fn choose_run(project_dir: &std::path::Path, run_dir: &std::path::Path) -> anyho
     Ok(())
 }
 
-fn file_job(args: &TrainArgs) -> anyhow::Result<TrainJob> {
+impl TrainArgs {
+    /// Whether to train a token classifier: as asked, or because the data is tagged word by word.
+    fn tags_words(&self, data_is_tagged: bool) -> bool {
+        match self.task.as_deref() {
+            Some(task) => task == "token-classification",
+            None => data_is_tagged,
+        }
+    }
+}
+
+fn file_job(args: &TrainArgs) -> anyhow::Result<Job> {
     let (Some(train_path), Some(out), Some(model)) = (&args.train, &args.out, &args.model) else {
         anyhow::bail!("give --model, --train and --out (or --project DIR)");
     };
+    if args.tags_words(is_tagged_file(train_path)) {
+        let train = read_tagged(train_path, args.max_train_rows)?;
+        let valid = args.valid.as_deref().map(|p| read_tagged(p, None)).transpose()?;
+        for data in std::iter::once(&train).chain(valid.as_ref()) {
+            report_left_out(data);
+        }
+        return token_job(args, model, train, valid, out.clone());
+    }
     let columns = ReadOptions {
         text_column: args.columns.text_column.clone(),
         label_column: args.columns.label_column.clone(),
@@ -202,23 +248,53 @@ fn file_job(args: &TrainArgs) -> anyhow::Result<TrainJob> {
         Some(path) => Some(read_labeled(path, &ReadOptions { max_rows: None, ..columns.clone() })?),
         None => None,
     };
-    job(args, model, train_data, valid, out.clone())
+    Ok(Job::Texts(job(args, model, train_data, valid, out.clone())?))
 }
 
-fn project_job(args: &TrainArgs, dir: &std::path::Path) -> anyhow::Result<TrainJob> {
+/// Says which sentences of a CoNLL file could not be read (they are left out of the run).
+fn report_left_out(data: &TaggedSentences) {
+    if let Some(first) = data.left_out.first() {
+        eprintln!(
+            "{} sentence(s) of {} could not be read and are left out; the first: {first}",
+            data.left_out.len(),
+            data.path.display()
+        );
+    }
+}
+
+fn project_job(args: &TrainArgs, dir: &std::path::Path) -> anyhow::Result<Job> {
     let project = Project::open(dir)?;
     let Some(model) = args.model.clone().or_else(|| project.meta.model.clone()) else {
         anyhow::bail!(
             "this project has no model chosen yet: pass --model (e.g. sentence-transformers/all-MiniLM-L6-v2)"
         );
     };
+    let out = args.out.clone().unwrap_or_else(|| project.new_run_dir());
+    if args.tags_words(project.meta.task == Task::TokenClassification) {
+        let (mut train, valid) = project_tagged_data(&project)?;
+        if let Some(max) = args.max_train_rows {
+            train.truncate(max);
+        }
+        return token_job(args, &model, train, valid, out);
+    }
     let (mut train_data, valid) = project_training_data(&project)?;
     if let Some(max) = args.max_train_rows {
         train_data.texts.truncate(max);
         train_data.labels.truncate(max);
     }
-    let out = args.out.clone().unwrap_or_else(|| project.new_run_dir());
-    job(args, &model, train_data, valid, out)
+    Ok(Job::Texts(job(args, &model, train_data, valid, out)?))
+}
+
+fn token_job(
+    args: &TrainArgs,
+    model: &str,
+    train: TaggedSentences,
+    valid: Option<TaggedSentences>,
+    out_dir: PathBuf,
+) -> anyhow::Result<Job> {
+    let model_dir = resolve_model(model)?;
+    let config = args.config(&model_dir)?;
+    Ok(Job::Tokens(TokenTrainJob { base_model: model.to_string(), config, model_dir, train, valid, out_dir }))
 }
 
 fn job(

@@ -24,6 +24,15 @@ pub enum DataError {
     #[error("line {line} has an empty label in column \"{column}\"; give it a label or remove the line — {path}")]
     EmptyLabel { line: u64, column: String, path: PathBuf },
     #[error(
+        "this is not a CoNLL/BIO file (a word and its tag on each line, a blank line between \
+         sentences), which training a token classifier needs — {path}"
+    )]
+    NotTagged { path: PathBuf },
+    #[error("no word of the file has an entity tag (all are O); a token classifier needs tagged examples — {path}")]
+    NoEntities { path: PathBuf },
+    #[error("{0}")]
+    Import(String),
+    #[error(
         "the label column \"{column}\" has only one class (\"{label}\"); a classifier needs examples \
          of at least two labels — {path}"
     )]

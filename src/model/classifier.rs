@@ -56,9 +56,12 @@ impl SequenceClassifier {
     pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Self, ModelError> {
         let config = ModelConfig::load(dir)?;
         let tokenizer = TextTokenizer::load(dir, config.family, config.pad_token_id, opts.max_len)?;
+        if opts.labels.is_none() && config.token_classifier {
+            return Err(ModelError::TagsWords { dir: dir.to_path_buf() });
+        }
         let checkpoint = Checkpoint::load(dir, config.family, &opts.device)?;
         let (labels, reuse_head) = match (&opts.labels, &config.labels) {
-            (Some(wanted), Some(had)) => (wanted.clone(), wanted == had),
+            (Some(wanted), Some(had)) => (wanted.clone(), wanted == had && !config.token_classifier),
             (Some(wanted), None) => (wanted.clone(), false),
             (None, Some(had)) => (had.clone(), true),
             (None, None) => return Err(ModelError::NotAClassifier { dir: dir.to_path_buf() }),
@@ -161,10 +164,32 @@ impl SequenceClassifier {
     /// Writes a Hugging Face-compatible folder: config.json (with architectures, id2label,
     /// label2id), model.safetensors under transformers' names, and the tokenizer files.
     pub fn save(&self, dir: &Path) -> Result<(), ModelError> {
+        let folder = ModelFolder {
+            config: &self.config.classifier_json(&self.labels),
+            params: &self.params,
+            tokenizer: &self.tokenizer,
+            source_dir: self.source_dir.as_deref(),
+        };
+        folder.save(dir)
+    }
+}
+
+/// What a fine-tuned model folder is written from.
+pub(crate) struct ModelFolder<'a> {
+    pub config: &'a serde_json::Value,
+    pub params: &'a ParamStore,
+    pub tokenizer: &'a TextTokenizer,
+    /// The folder the model was loaded from, whose tokenizer files are copied.
+    pub source_dir: Option<&'a Path>,
+}
+
+impl ModelFolder<'_> {
+    /// Writes config.json, model.safetensors and the tokenizer files.
+    pub fn save(&self, dir: &Path) -> Result<(), ModelError> {
         let write_err =
             |path: &Path, e: std::io::Error| ModelError::Write { path: path.to_path_buf(), reason: e.to_string() };
         std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
-        let config = serde_json::to_string_pretty(&self.config.classifier_json(&self.labels))
+        let config = serde_json::to_string_pretty(self.config)
             .map_err(|e| ModelError::Write { path: dir.join("config.json"), reason: e.to_string() })?;
         write_atomic(&dir.join("config.json"), config.as_bytes())
             .map_err(|e| write_err(&dir.join("config.json"), e))?;
@@ -175,7 +200,7 @@ impl SequenceClassifier {
     fn save_tokenizer(&self, dir: &Path) -> Result<(), ModelError> {
         const FILES: [&str; 4] = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"];
         let mut wrote_json = false;
-        if let Some(src) = &self.source_dir {
+        if let Some(src) = self.source_dir {
             for file in FILES {
                 let from = src.join(file);
                 if from.is_file() && src != dir {

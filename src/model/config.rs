@@ -45,6 +45,11 @@ impl Family {
         };
         format!("{base}ForSequenceClassification")
     }
+
+    /// The transformers class of a token classifier (one label per token) of this family.
+    pub fn token_classification_architecture(self, model_type: &str) -> String {
+        self.classification_architecture(model_type).replace("ForSequenceClassification", "ForTokenClassification")
+    }
 }
 
 /// The activation a config names in `hidden_act` / `activation`.
@@ -113,6 +118,8 @@ pub struct ModelConfig {
     pub initializer_range: f64,
     /// Label names by class index, when the checkpoint is already a classifier.
     pub labels: Option<Vec<String>>,
+    /// Whether the checkpoint is a token classifier (`…ForTokenClassification`: a tag per token).
+    pub token_classifier: bool,
     /// The file as read, to write back with our fields added.
     pub raw: Value,
 }
@@ -196,7 +203,8 @@ impl ModelConfig {
             layer_norm_eps: if distil { 1e-12 } else { cfg.layer_norm_eps.unwrap_or(1e-12) },
             pad_token_id: cfg.pad_token_id.unwrap_or(if family == Family::Roberta { 1 } else { 0 }),
             initializer_range: cfg.initializer_range.unwrap_or(0.02),
-            labels: labels.filter(|_| is_classifier(&cfg)),
+            labels: labels.filter(|_| is_classifier(&cfg) || is_token_classifier(&cfg)),
+            token_classifier: is_token_classifier(&cfg),
             model_type,
             raw,
         })
@@ -208,19 +216,29 @@ impl ModelConfig {
 
     /// The config.json of a fine-tuned classifier with these labels, as transformers writes it.
     pub fn classifier_json(&self, labels: &[String]) -> Value {
+        let mut raw = self.with_labels(labels, self.family.classification_architecture(&self.model_type));
+        if let Value::Object(map) = &mut raw {
+            map.insert("problem_type".into(), Value::from("single_label_classification"));
+        }
+        raw
+    }
+
+    /// The config.json of a fine-tuned token classifier with these tags.
+    pub fn token_classifier_json(&self, tags: &[String]) -> Value {
+        self.with_labels(tags, self.family.token_classification_architecture(&self.model_type))
+    }
+
+    fn with_labels(&self, labels: &[String], architecture: String) -> Value {
         let mut raw = self.raw.clone();
         if let Value::Object(map) = &mut raw {
             let id2label: serde_json::Map<String, Value> =
                 labels.iter().enumerate().map(|(i, l)| (i.to_string(), Value::from(l.clone()))).collect();
             let label2id: serde_json::Map<String, Value> =
                 labels.iter().enumerate().map(|(i, l)| (l.clone(), Value::from(i))).collect();
-            map.insert(
-                "architectures".into(),
-                Value::from(vec![self.family.classification_architecture(&self.model_type)]),
-            );
+            map.insert("architectures".into(), Value::from(vec![architecture]));
             map.insert("id2label".into(), Value::Object(id2label));
             map.insert("label2id".into(), Value::Object(label2id));
-            map.insert("problem_type".into(), Value::from("single_label_classification"));
+            map.remove("problem_type");
             map.remove("_name_or_path");
         }
         raw
@@ -229,6 +247,10 @@ impl ModelConfig {
 
 fn is_classifier(cfg: &RawConfig) -> bool {
     cfg.architectures.as_ref().is_some_and(|a| a.iter().any(|name| name.ends_with("ForSequenceClassification")))
+}
+
+fn is_token_classifier(cfg: &RawConfig) -> bool {
+    cfg.architectures.as_ref().is_some_and(|a| a.iter().any(|name| name.ends_with("ForTokenClassification")))
 }
 
 fn labels_from_id2label(map: &BTreeMap<String, String>) -> Result<Vec<String>, String> {

@@ -38,6 +38,16 @@ pub enum ModelError {
          and use the run folder — {dir}"
     )]
     NotAClassifier { dir: PathBuf },
+    #[error(
+        "this model tags each word (a token classifier, for named entities); exporting, explaining \
+         and serving work with text classifiers so far. Use it with `attune eval` and `attune predict` — {dir}"
+    )]
+    TagsWords { dir: PathBuf },
+    #[error(
+        "this model classifies whole texts, not words; train a token classifier on a CoNLL/BIO file \
+         (`attune train --task token-classification`) — {dir}"
+    )]
+    NotATokenClassifier { dir: PathBuf },
     #[error("could not download \"{id}\": {reason}")]
     Download { id: String, reason: String },
     #[error("the device \"{spec}\" cannot be used: {reason}")]

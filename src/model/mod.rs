@@ -1,5 +1,6 @@
 //! Models: finding checkpoints in the local cache, reading `config.json`, tokenizing, and our own
-//! trainable BERT-family encoder with its classification heads.
+//! trainable BERT-family encoder with its classification heads (one label per text, or a tag
+//! per word).
 //!
 //! The encoder is written from differentiable candle ops (not `candle_transformers`), so that
 //! training reaches every weight, dropout is real, attention probabilities can be captured per
@@ -18,6 +19,7 @@ pub mod kernels;
 mod layers;
 mod params;
 pub mod synthetic;
+mod token_classifier;
 mod tokenizer;
 mod weights;
 
@@ -29,7 +31,8 @@ pub use encoder::{Encoder, EncoderOutput};
 pub use error::ModelError;
 pub use layers::DropoutRng;
 pub use params::{Freeze, ParamStore};
-pub use tokenizer::{EncodedBatch, TextTokenizer, TokenizedText, WordEncoding};
+pub use token_classifier::{split_words, TokenClassifier, WordProbabilities};
+pub use tokenizer::{EncodedBatch, TextTokenizer, TokenizedText, TokenizedWords, WordEncoding};
 pub use weights::Checkpoint;
 
 /// Whether weight decay applies to the parameter of this name (not to biases and LayerNorm).

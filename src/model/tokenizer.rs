@@ -34,6 +34,28 @@ pub struct WordEncoding {
     pub special: Vec<bool>,
 }
 
+/// A sentence given as words, tokenized: the tokens and the word each token belongs to.
+#[derive(Clone, Debug, Default)]
+pub struct TokenizedWords {
+    pub tokenized: TokenizedText,
+    /// Per token, the index of its word (None for special tokens).
+    pub word_ids: Vec<Option<u32>>,
+}
+
+impl TokenizedWords {
+    /// Per word, the position of its first token (None when truncation cut it off, or the word
+    /// made no token at all).
+    pub fn first_tokens(&self, words: usize) -> Vec<Option<usize>> {
+        let mut first = vec![None; words];
+        for (position, word) in self.word_ids.iter().enumerate() {
+            if let Some(slot) = word.and_then(|w| first.get_mut(w as usize)) {
+                slot.get_or_insert(position);
+            }
+        }
+        first
+    }
+}
+
 /// A padded batch, ready for the encoder. All tensors are (batch, seq) u32.
 pub struct EncodedBatch {
     pub input_ids: Tensor,
@@ -110,6 +132,24 @@ impl TextTokenizer {
         Ok(encodings
             .into_iter()
             .map(|e| TokenizedText { ids: e.get_ids().to_vec(), type_ids: e.get_type_ids().to_vec() })
+            .collect())
+    }
+
+    /// Tokenizes sentences already split into words (CoNLL tokens), keeping which word each
+    /// token belongs to; truncated to the maximum length.
+    pub fn tokenize_words(&self, sentences: &[Vec<String>]) -> Result<Vec<TokenizedWords>, ModelError> {
+        let inputs: Vec<tokenizers::EncodeInput> =
+            sentences.iter().map(|words| tokenizers::EncodeInput::Single(words.as_slice().into())).collect();
+        let encodings = self
+            .inner
+            .encode_batch(inputs, true)
+            .map_err(|e| ModelError::Tokenizer { path: "tokenizer.json".into(), reason: e.to_string() })?;
+        Ok(encodings
+            .into_iter()
+            .map(|e| TokenizedWords {
+                tokenized: TokenizedText { ids: e.get_ids().to_vec(), type_ids: e.get_type_ids().to_vec() },
+                word_ids: e.get_word_ids().to_vec(),
+            })
             .collect())
     }
 

@@ -32,7 +32,7 @@ pub use sample::create_sample_project;
 pub use splits::stratified_splits;
 pub use state::{Op, State};
 pub use suggestions::LabelSourceCounts;
-pub use training::project_training_data;
+pub use training::{project_tagged_data, project_training_data};
 pub use types::{now_ms, Annotation, Example, LabelDef, LabelSource, Split};
 
 use journal::{read_snapshot, write_file_atomic, write_snapshot, Journal, Snapshot};
@@ -50,6 +50,18 @@ pub enum Task {
     MultiLabel,
     TokenClassification,
     Regression,
+}
+
+impl Task {
+    /// The task in words, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Task::SingleLabel => "one label per text",
+            Task::MultiLabel => "several labels per text",
+            Task::TokenClassification => "a tag per word (named entities)",
+            Task::Regression => "a number per text (regression)",
+        }
+    }
 }
 
 /// Settings of the project, written once at creation and on rare changes.

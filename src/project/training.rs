@@ -1,20 +1,18 @@
 //! What a training run takes from a project: the single-label examples of the train split, and
-//! those of the validation split to pick the best checkpoint; both texts of text pairs.
+//! those of the validation split to pick the best checkpoint; both texts of text pairs; the
+//! tagged sentences of a token-classification project.
 
-use crate::data::LabeledTexts;
+use crate::data::{LabeledTexts, TaggedSentences};
 
-use super::{Project, ProjectError, Split, Task};
+use super::{Example, Project, ProjectError, Split, Task};
+
+fn source_sha256(project: &Project) -> String {
+    project.meta.sources.first().and_then(|s| s.get("sha256")).and_then(|s| s.as_str()).unwrap_or_default().to_string()
+}
 
 fn split_data(project: &Project, split: Split) -> LabeledTexts {
     let rows = project.single_labeled(split);
-    let sha256 = project
-        .meta
-        .sources
-        .first()
-        .and_then(|s| s.get("sha256"))
-        .and_then(|s| s.as_str())
-        .unwrap_or_default()
-        .to_string();
+    let sha256 = source_sha256(project);
     // A project of text pairs trains on both texts (a missing second text is empty).
     let has_pairs = rows.iter().any(|(r, _)| project.example(*r).is_some_and(|e| e.text_pair.is_some()));
     let pairs = has_pairs.then(|| {
@@ -36,8 +34,8 @@ fn split_data(project: &Project, split: Split) -> LabeledTexts {
 pub fn project_training_data(project: &Project) -> Result<(LabeledTexts, Option<LabeledTexts>), ProjectError> {
     if project.meta.task != Task::SingleLabel {
         return Err(ProjectError::Invalid(format!(
-            "this project's task is {:?}; Attune trains single-label classifiers so far",
-            project.meta.task
+            "this project's task is {}; this works on projects of one label per text",
+            project.meta.task.describe()
         )));
     }
     let train = split_data(project, Split::Train);
@@ -47,5 +45,33 @@ pub fn project_training_data(project: &Project) -> Result<(LabeledTexts, Option<
         ));
     }
     let valid = split_data(project, Split::Valid);
+    Ok((train, (!valid.is_empty()).then_some(valid)))
+}
+
+fn tagged_split(project: &Project, split: Split) -> TaggedSentences {
+    let mut out =
+        TaggedSentences { path: project.dir().to_path_buf(), sha256: source_sha256(project), ..Default::default() };
+    for row in (0..project.len()).filter(|&r| project.split(r) == split) {
+        if let Some(Example { tokens: Some(words), tags: Some(tags), .. }) = project.example(row) {
+            out.words.push(words.clone());
+            out.tags.push(tags.clone());
+        }
+    }
+    out
+}
+
+/// The training and validation sentences of a token-classification project.
+pub fn project_tagged_data(project: &Project) -> Result<(TaggedSentences, Option<TaggedSentences>), ProjectError> {
+    if project.meta.task != Task::TokenClassification {
+        return Err(ProjectError::Invalid(format!(
+            "this project's task is {}, not tagging words",
+            project.meta.task.describe()
+        )));
+    }
+    let train = tagged_split(project, Split::Train);
+    if train.is_empty() {
+        return Err(ProjectError::Invalid("the train split has no tagged sentence".into()));
+    }
+    let valid = tagged_split(project, Split::Valid);
     Ok((train, (!valid.is_empty()).then_some(valid)))
 }

@@ -28,12 +28,34 @@ pub struct EvalRecord {
     pub valid_loss: Option<f64>,
     pub accuracy: Option<f64>,
     pub macro_f1: Option<f64>,
+    /// Token classification: entity-level micro F1 (seqeval strict IOB2), which picks the best checkpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_micro_f1: Option<f64>,
     pub elapsed_secs: f64,
+}
+
+impl EvalRecord {
+    /// A record with the training loss and no validation measures yet.
+    pub fn new(epoch: u32, step: u64, train_loss: f64) -> Self {
+        Self {
+            epoch,
+            step,
+            train_loss,
+            valid_loss: None,
+            accuracy: None,
+            macro_f1: None,
+            entity_micro_f1: None,
+            elapsed_secs: 0.0,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunInfo {
     pub attune_version: String,
+    /// "token-classification" for token classifiers; absent for text classifiers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
     pub base_model: String,
     pub base_model_path: PathBuf,
     /// The hub snapshot (revision) of the base model, when it came from the cache.

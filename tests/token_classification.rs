@@ -1,0 +1,234 @@
+//! Token classification (named entities): a tiny model learns a tagging rule that needs the
+//! previous word from generated CoNLL files, through the CLI (task detected from the file) and
+//! through a project; the saved folder is a `BertForTokenClassification`; `eval --json` prints
+//! the entity measures the core computes; `predict` finds entities in typed text; the commands
+//! for text classifiers say what to do with a token model. One real run on CoNLL-2003.
+
+mod common;
+
+use common::{attune, ok, s};
+
+use std::path::Path;
+
+use attune::data::read_tagged;
+use attune::model::synthetic::write_tiny_model;
+use attune::model::{Family, LoadOptions, SequenceClassifier, TokenClassifier};
+use attune::train::{evaluate_tagged, EntityMetrics};
+use rand::{Rng, SeedableRng};
+
+/// Sentences of random words where "alpha" and "bravo" are persons, "charlie" begins a place
+/// and "delta" right after "charlie" continues it (elsewhere "delta" is nothing).
+fn write_tagged_conll(path: &Path, sentences: usize, seed: u64) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut out = String::from("-DOCSTART- O\n\n");
+    for _ in 0..sentences {
+        let len = rng.random_range(3..10);
+        let mut words: Vec<&str> = (0..len).map(|_| common::WORDS[rng.random_range(2..common::WORDS.len())]).collect();
+        if rng.random_bool(0.6) {
+            let at = rng.random_range(0..words.len());
+            words[at] = if rng.random_bool(0.5) { "alpha" } else { "bravo" };
+        }
+        if rng.random_bool(0.5) {
+            let at = rng.random_range(0..words.len() - 1);
+            words[at] = "charlie";
+            words[at + 1] = "delta";
+        }
+        for (i, word) in words.iter().enumerate() {
+            let tag = match *word {
+                "alpha" | "bravo" => "B-PER",
+                "charlie" => "B-LOC",
+                "delta" if i > 0 && words[i - 1] == "charlie" => "I-LOC",
+                _ => "O",
+            };
+            out.push_str(&format!("{word} {tag}\n"));
+        }
+        out.push('\n');
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+/// Equal up to the last digit (serde_json's default parser may round the last bit).
+fn same(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12
+}
+
+fn json_of(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[test]
+fn a_tagging_rule_is_learned_and_measured_as_seqeval_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("tiny");
+    write_tiny_model(&model, Family::Bert, &common::WORDS, 1).unwrap();
+    let (train, valid) = (tmp.path().join("train.conll"), tmp.path().join("valid.conll"));
+    write_tagged_conll(&train, 500, 1);
+    write_tagged_conll(&valid, 120, 2);
+    let run = tmp.path().join("run");
+    let out = ok(attune(&[
+        "train",
+        "--model",
+        &s(&model),
+        "--train",
+        &s(&train),
+        "--valid",
+        &s(&valid),
+        "--out",
+        &s(&run),
+        "--epochs",
+        "8",
+        "--lr",
+        "3e-3",
+        "--max-len",
+        "32",
+    ]));
+    assert!(out.contains("best validation entity F1"), "{out}");
+
+    // The folder is what transformers' AutoModelForTokenClassification reads.
+    let config = json_of(&std::fs::read_to_string(run.join("config.json")).unwrap());
+    assert_eq!(config["architectures"][0], "BertForTokenClassification");
+    assert_eq!(config["id2label"]["0"], "O");
+    let info = json_of(&std::fs::read_to_string(run.join("run.json")).unwrap());
+    assert_eq!(info["task"], "token-classification");
+    assert_eq!(info["labels"], serde_json::json!(["O", "B-LOC", "B-PER", "I-LOC"]));
+    let best = info["best"]["entity_micro_f1"].as_f64().unwrap();
+    assert!(best >= 0.95, "the rule is learned: best validation entity F1 {best}");
+
+    // eval --json prints the core's entity measures.
+    let loaded = TokenClassifier::load(&run, &LoadOptions { max_len: 32, ..LoadOptions::default() }).unwrap();
+    let data = read_tagged(&valid, None).unwrap();
+    let core = evaluate_tagged(&loaded, &data, 16).unwrap();
+    assert_eq!(core.metrics, EntityMetrics::compute(&data.tags, &core.predicted));
+    let printed =
+        json_of(&ok(attune(&["eval", "--model", &s(&run), "--data", &s(&valid), "--max-len", "32", "--json"])));
+    assert!(same(printed["entity_micro_f1"].as_f64().unwrap(), core.metrics.micro.f1), "{printed}");
+    assert!(same(printed["entity_macro_f1"].as_f64().unwrap(), core.metrics.macro_avg.f1), "{printed}");
+    for kind in ["PER", "LOC"] {
+        let ours = &core.metrics.per_type[kind];
+        let row = &printed["per_type"][kind];
+        assert!(same(row["f1"].as_f64().unwrap(), ours.f1), "{kind}: {row}");
+        assert!(same(row["precision"].as_f64().unwrap(), ours.precision), "{kind}: {row}");
+        assert!(same(row["recall"].as_f64().unwrap(), ours.recall), "{kind}: {row}");
+        assert_eq!(row["support"].as_u64().unwrap() as usize, ours.support, "{kind}");
+    }
+    assert!(printed["token_accuracy"].as_f64().unwrap() > 0.95, "{printed}");
+
+    // predict finds the entities of typed text, punctuation split off.
+    let line = ok(attune(&["predict", "--model", &s(&run), "--json", "echo alpha saw charlie delta, golf."]));
+    let found = json_of(line.trim());
+    assert_eq!(found["words"], serde_json::json!(["echo", "alpha", "saw", "charlie", "delta", ",", "golf", "."]));
+    let entities: Vec<(String, String)> = found["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["type"].as_str().unwrap().to_string(), e["text"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(entities, [("PER".to_string(), "alpha".to_string()), ("LOC".to_string(), "charlie delta".to_string())]);
+
+    // Text-classifier paths say what this model is instead of failing obscurely.
+    let err = SequenceClassifier::load(&run, &LoadOptions::default()).err().unwrap().to_string();
+    assert!(err.contains("tags each word"), "{err}");
+    let err = attune(&["export", "--model", &s(&run), "--out", &s(&tmp.path().join("x.gguf"))]);
+    assert!(!err.status.success());
+    assert!(
+        String::from_utf8_lossy(&err.stderr).contains("tags each word"),
+        "{}",
+        String::from_utf8_lossy(&err.stderr)
+    );
+}
+
+#[test]
+fn a_project_of_tagged_sentences_trains_a_token_classifier() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("tiny");
+    write_tiny_model(&model, Family::Bert, &common::WORDS, 2).unwrap();
+    let data = tmp.path().join("data.conll");
+    write_tagged_conll(&data, 400, 3);
+    let dir = tmp.path().join("project");
+    ok(attune(&["project", "new", &s(&dir), "--data", &s(&data)]));
+    let out = ok(attune(&[
+        "train",
+        "--project",
+        &s(&dir),
+        "--model",
+        &s(&model),
+        "--epochs",
+        "8",
+        "--lr",
+        "3e-3",
+        "--max-len",
+        "32",
+    ]));
+    assert!(out.contains("this run is now the project's model"), "{out}");
+    let meta = json_of(&std::fs::read_to_string(dir.join("project.json")).unwrap());
+    let run = dir.join("runs").join(meta["run"].as_str().unwrap());
+    let info = json_of(&std::fs::read_to_string(run.join("run.json")).unwrap());
+    assert_eq!(info["task"], "token-classification");
+    let f1 = info["best"]["entity_micro_f1"].as_f64().unwrap();
+    assert!(f1 >= 0.9, "validation split entity F1 {f1}");
+
+    // Asking for text classification on this project says why not.
+    let err = attune(&["train", "--project", &s(&dir), "--model", &s(&model), "--task", "text-classification"]);
+    assert!(
+        String::from_utf8_lossy(&err.stderr).contains("a tag per word"),
+        "{}",
+        String::from_utf8_lossy(&err.stderr)
+    );
+    // And a token classifier needs a CoNLL file.
+    let tsv = tmp.path().join("texts.tsv");
+    common::write_rule_tsv(&tsv, 20, 1);
+    let err = attune(&[
+        "train",
+        "--model",
+        &s(&model),
+        "--train",
+        &s(&tsv),
+        "--out",
+        &s(&tmp.path().join("r")),
+        "--task",
+        "token-classification",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&err.stderr).contains("not a CoNLL/BIO file"),
+        "{}",
+        String::from_utf8_lossy(&err.stderr)
+    );
+}
+
+/// all-MiniLM-L6-v2 on the first 1,000 sentences of CoNLL-2003 for 150 steps, measured on the
+/// first 500 test sentences (the full run is in docs/performance.md).
+#[test]
+fn minilm_learns_conll2003_entities() {
+    let (Some(_), Some(train), Some(test)) = (
+        common::starter_model(),
+        common::shared_data("conll2003/train.txt"),
+        common::shared_data("conll2003/test.txt"),
+    ) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    ok(attune(&[
+        "train",
+        "--model",
+        common::STARTER_ID,
+        "--train",
+        &s(&train),
+        "--max-train-rows",
+        "1000",
+        "--epochs",
+        "1",
+        "--min-steps",
+        "150",
+        "--out",
+        &s(&run),
+    ]));
+    let printed =
+        json_of(&ok(attune(&["eval", "--model", &s(&run), "--data", &s(&test), "--max-rows", "500", "--json"])));
+    let f1 = printed["entity_micro_f1"].as_f64().unwrap();
+    eprintln!("CoNLL-2003 test (500 sentences) entity micro F1 after 150 steps: {f1:.4}");
+    assert!(f1 >= 0.55, "entity micro F1 {f1}");
+    for kind in ["PER", "LOC", "ORG", "MISC"] {
+        assert!(printed["per_type"][kind]["support"].as_u64().unwrap() > 0, "{kind} is measured");
+    }
+}

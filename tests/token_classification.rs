@@ -8,44 +8,10 @@ mod common;
 
 use common::{attune, ok, s};
 
-use std::path::Path;
-
 use attune::data::read_tagged;
 use attune::model::synthetic::write_tiny_model;
 use attune::model::{Family, LoadOptions, SequenceClassifier, TokenClassifier};
 use attune::train::{evaluate_tagged, EntityMetrics};
-use rand::{Rng, SeedableRng};
-
-/// Sentences of random words where "alpha" and "bravo" are persons, "charlie" begins a place
-/// and "delta" right after "charlie" continues it (elsewhere "delta" is nothing).
-fn write_tagged_conll(path: &Path, sentences: usize, seed: u64) {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let mut out = String::from("-DOCSTART- O\n\n");
-    for _ in 0..sentences {
-        let len = rng.random_range(3..10);
-        let mut words: Vec<&str> = (0..len).map(|_| common::WORDS[rng.random_range(2..common::WORDS.len())]).collect();
-        if rng.random_bool(0.6) {
-            let at = rng.random_range(0..words.len());
-            words[at] = if rng.random_bool(0.5) { "alpha" } else { "bravo" };
-        }
-        if rng.random_bool(0.5) {
-            let at = rng.random_range(0..words.len() - 1);
-            words[at] = "charlie";
-            words[at + 1] = "delta";
-        }
-        for (i, word) in words.iter().enumerate() {
-            let tag = match *word {
-                "alpha" | "bravo" => "B-PER",
-                "charlie" => "B-LOC",
-                "delta" if i > 0 && words[i - 1] == "charlie" => "I-LOC",
-                _ => "O",
-            };
-            out.push_str(&format!("{word} {tag}\n"));
-        }
-        out.push('\n');
-    }
-    std::fs::write(path, out).unwrap();
-}
 
 /// Equal up to the last digit (serde_json's default parser may round the last bit).
 fn same(a: f64, b: f64) -> bool {
@@ -62,8 +28,8 @@ fn a_tagging_rule_is_learned_and_measured_as_seqeval_does() {
     let model = tmp.path().join("tiny");
     write_tiny_model(&model, Family::Bert, &common::WORDS, 1).unwrap();
     let (train, valid) = (tmp.path().join("train.conll"), tmp.path().join("valid.conll"));
-    write_tagged_conll(&train, 500, 1);
-    write_tagged_conll(&valid, 120, 2);
+    common::write_tagged_conll(&train, 500, 1);
+    common::write_tagged_conll(&valid, 120, 2);
     let run = tmp.path().join("run");
     let out = ok(attune(&[
         "train",
@@ -143,7 +109,7 @@ fn a_project_of_tagged_sentences_trains_a_token_classifier() {
     let model = tmp.path().join("tiny");
     write_tiny_model(&model, Family::Bert, &common::WORDS, 2).unwrap();
     let data = tmp.path().join("data.conll");
-    write_tagged_conll(&data, 400, 3);
+    common::write_tagged_conll(&data, 400, 3);
     let dir = tmp.path().join("project");
     ok(attune(&["project", "new", &s(&dir), "--data", &s(&data)]));
     let out = ok(attune(&[

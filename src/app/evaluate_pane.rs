@@ -1,13 +1,15 @@
 //! The Evaluate pane: the chosen run measured on the project's validation split — accuracy and
 //! F1 cards, the per-class table, the confusion-matrix heat map whose cells list their examples
 //! (each one click from relabeling or explaining) — and model suggestions for every example.
+//! A token classifier is measured by entity (see `evaluate_entities.rs`).
 
+use super::evaluate_entities::{measure, sentences_to_measure, EntityResult};
 use super::shared::{no_project_ui, Pane, Shared};
 use super::widgets::confusion_ui;
 use super::worker::{Job, DRAIN_BUDGET};
 use crate::assist::{predict_inputs, project_inputs, save_predictions};
 use crate::model::{argmax_rows, LoadOptions, SequenceClassifier};
-use crate::project::{Predictions, Split};
+use crate::project::{Predictions, Split, Task};
 use crate::train::{label_indices, ClassificationMetrics};
 
 struct EvalResult {
@@ -20,6 +22,7 @@ struct EvalResult {
 
 enum Event {
     Evaluated(Result<EvalResult, String>),
+    Entities(Result<EntityResult, String>),
     Progress(usize, usize),
     Predicted(Result<Predictions, String>),
 }
@@ -28,6 +31,7 @@ enum Event {
 pub struct EvaluatePane {
     job: Option<Job<Event>>,
     result: Option<EvalResult>,
+    entities: Option<EntityResult>,
     selected: Option<(usize, usize)>,
     selected_rows: Vec<usize>,
     progress: Option<(usize, usize)>,
@@ -35,7 +39,7 @@ pub struct EvaluatePane {
 
 impl EvaluatePane {
     pub fn has_result(&self) -> bool {
-        self.result.is_some()
+        self.result.is_some() || self.entities.is_some()
     }
 
     pub fn selected_rows(&self) -> &[usize] {
@@ -51,6 +55,7 @@ impl EvaluatePane {
                     self.selected = None;
                     self.selected_rows.clear();
                 }
+                Event::Entities(Ok(r)) => self.entities = Some(r),
                 Event::Progress(done, total) => self.progress = Some((done, total)),
                 Event::Predicted(Ok(p)) => {
                     if let Some(project) = &mut shared.project {
@@ -59,7 +64,7 @@ impl EvaluatePane {
                         shared.revision += 1;
                     }
                 }
-                Event::Evaluated(Err(e)) | Event::Predicted(Err(e)) => shared.notes.error(e),
+                Event::Evaluated(Err(e)) | Event::Entities(Err(e)) | Event::Predicted(Err(e)) => shared.notes.error(e),
             }
         }
         if job.is_finished() {
@@ -71,6 +76,19 @@ impl EvaluatePane {
     fn evaluate(&mut self, ctx: &egui::Context, shared: &mut Shared) {
         let (Some(project), Some(run_dir)) = (&shared.project, shared.run_dir()) else { return };
         let run = project.meta.run.clone().unwrap_or_default();
+        if project.meta.task == Task::TokenClassification {
+            let (rows, data) = sentences_to_measure(project);
+            if rows.is_empty() {
+                return shared.notes.error("No tagged sentences in the validation or test split to evaluate on.");
+            }
+            match Job::spawn("evaluate", ctx, move |tx, _| {
+                tx.send(Event::Entities(measure(run, &run_dir, rows, data)));
+            }) {
+                Ok(j) => self.job = Some(j),
+                Err(e) => shared.notes.error(e),
+            }
+            return;
+        }
         let mut labeled = project.single_labeled(Split::Valid);
         if labeled.is_empty() {
             labeled = project.single_labeled(Split::Test);
@@ -131,6 +149,7 @@ impl EvaluatePane {
             }
             return;
         };
+        let tags_words = shared.project.as_ref().is_some_and(|p| p.meta.task == Task::TokenClassification);
         ui.horizontal(|ui| {
             ui.heading(format!("Evaluate {run}"));
             let busy = self.job.is_some();
@@ -138,7 +157,7 @@ impl EvaluatePane {
                 let ctx = ui.ctx().clone();
                 self.evaluate(&ctx, shared);
             }
-            if ui.add_enabled(!busy, egui::Button::new("Suggest labels for every example")).clicked() {
+            if !tags_words && ui.add_enabled(!busy, egui::Button::new("Suggest labels for every example")).clicked() {
                 let ctx = ui.ctx().clone();
                 self.suggest_all(&ctx, shared);
             }
@@ -152,9 +171,19 @@ impl EvaluatePane {
                 }
             }
         });
-        if self.result.as_ref().is_none_or(|r| r.run != run) && self.job.is_none() {
+        let evaluated = match tags_words {
+            true => self.entities.as_ref().is_some_and(|r| r.run == run),
+            false => self.result.as_ref().is_some_and(|r| r.run == run),
+        };
+        if !evaluated && self.job.is_none() {
             let ctx = ui.ctx().clone();
             self.evaluate(&ctx, shared);
+        }
+        if tags_words {
+            if let (Some(result), Some(project)) = (&mut self.entities, &shared.project) {
+                result.ui(ui, project);
+            }
+            return;
         }
         let Some(result) = &self.result else { return };
         let m = &result.metrics;

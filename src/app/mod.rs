@@ -5,6 +5,7 @@
 //! (pane, theme, recent projects) go to eframe's storage.
 
 mod data_pane;
+mod evaluate_entities;
 mod evaluate_pane;
 mod explain_pane;
 mod explain_views;

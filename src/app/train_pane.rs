@@ -1,7 +1,8 @@
 //! The Train pane: presets (Fast / Balanced / Best) with the advanced settings one click away,
 //! the device picker, Start / Pause / Resume / Cancel, live plots (loss raw and smoothed, the
-//! validation metric per evaluation, the learning rate), progress with examples/s and ETA, and
-//! the past runs of the project with their metrics — one of which is the project's model.
+//! validation metric per evaluation (entity F1 for tagged sentences), the learning rate),
+//! progress with examples/s and ETA, and the past runs of the project with their metrics — one
+//! of which is the project's model. Projects of tagged sentences train token classifiers.
 
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
@@ -9,8 +10,17 @@ use super::shared::{no_project_ui, Pane, Shared};
 use super::train_form::{Draft, Preset};
 use super::worker::{Job, DRAIN_BUDGET};
 use crate::model::{available_devices, resolve_model, ModelConfig};
-use crate::project::project_training_data;
-use crate::train::{default_learning_rate, train, RunInfo, TrainEvent, TrainJob};
+use crate::project::{project_tagged_data, project_training_data, Task};
+use crate::train::{
+    default_learning_rate, train, train_token_classifier, EvalRecord, RunInfo, TokenTrainJob, TrainConfig, TrainEvent,
+    TrainJob,
+};
+
+/// A project's run: a text classifier, or a token classifier for projects of tagged sentences.
+enum ProjectJob {
+    Texts(TrainJob),
+    Tokens(TokenTrainJob),
+}
 
 /// What the plots show, kept downsampled-free (a run has thousands of steps, not millions).
 #[derive(Default)]
@@ -18,7 +28,9 @@ struct History {
     loss: Vec<[f64; 2]>,
     smoothed: Vec<[f64; 2]>,
     learning_rate: Vec<[f64; 2]>,
+    /// The validation metric per evaluation: accuracy, or entity F1 for token classification.
     accuracy: Vec<[f64; 2]>,
+    entity_f1: bool,
     total_steps: u64,
     step: u64,
     examples_per_s: f64,
@@ -75,7 +87,8 @@ impl TrainPane {
                     (h.step, h.examples_per_s, h.elapsed_secs) = (step, examples_per_s, elapsed_secs);
                 }
                 TrainEvent::Eval { record, .. } => {
-                    if let Some(a) = record.accuracy {
+                    h.entity_f1 |= record.entity_micro_f1.is_some();
+                    if let Some(a) = record.entity_micro_f1.or(record.accuracy) {
                         h.accuracy.push([record.step as f64, a]);
                     }
                 }
@@ -85,11 +98,13 @@ impl TrainPane {
                     self.runs = None;
                     match result {
                         Ok(summary) => {
-                            let acc = summary
-                                .best
-                                .and_then(|b| b.accuracy)
-                                .map(|a| format!(", validation accuracy {a:.3}"))
-                                .unwrap_or_default();
+                            let acc = match summary.best {
+                                Some(EvalRecord { entity_micro_f1: Some(f1), .. }) => {
+                                    format!(", validation entity F1 {f1:.3}")
+                                }
+                                Some(EvalRecord { accuracy: Some(a), .. }) => format!(", validation accuracy {a:.3}"),
+                                _ => String::new(),
+                            };
                             shared.notes.info(format!("Training finished in {:.0} s{acc}", summary.wall_secs));
                             if let (Some(project), Some(name)) = (shared.project.as_mut(), &self.run_name) {
                                 if project.meta.run.is_none() {
@@ -117,30 +132,37 @@ impl TrainPane {
             shared.go_to = Some(Pane::Models);
             return;
         };
-        let prepared = (|| -> Result<TrainJob, String> {
+        let prepared = (|| -> Result<(ProjectJob, TrainConfig, usize), String> {
             let model_dir = resolve_model(&model).map_err(|e| e.to_string())?;
             let hidden = ModelConfig::load(&model_dir).map_err(|e| e.to_string())?.hidden_size;
             let config = self
                 .draft
                 .parse(&self.device, default_learning_rate(hidden))
                 .map_err(|_| "fix the settings marked in red first".to_string())?;
-            let (train_data, valid) = project_training_data(project).map_err(|e| e.to_string())?;
             let out_dir = project.new_run_dir();
             self.run_name = out_dir.file_name().map(|n| n.to_string_lossy().into_owned());
-            Ok(TrainJob { base_model: model, model_dir, train: train_data, valid, out_dir, config })
+            let base_model = model;
+            if project.meta.task == Task::TokenClassification {
+                let (train, valid) = project_tagged_data(project).map_err(|e| e.to_string())?;
+                let examples = train.len();
+                let job = TokenTrainJob { base_model, model_dir, train, valid, out_dir, config: config.clone() };
+                return Ok((ProjectJob::Tokens(job), config, examples));
+            }
+            let (train, valid) = project_training_data(project).map_err(|e| e.to_string())?;
+            let examples = train.len();
+            let job = TrainJob { base_model, model_dir, train, valid, out_dir, config: config.clone() };
+            Ok((ProjectJob::Texts(job), config, examples))
         })();
-        let job = match prepared {
+        let (job, config, examples) = match prepared {
             Ok(j) => j,
             Err(e) => return shared.notes.error(e),
         };
-        let epochs = job.config.effective_epochs(job.train.len());
-        if epochs > job.config.epochs {
+        let epochs = config.effective_epochs(examples);
+        if epochs > config.epochs {
             shared.notes.info(format!(
-                "Little data ({} examples): training runs {epochs} epochs instead of {}, so that it takes at \
-                 least {} steps.",
-                job.train.len(),
-                job.config.epochs,
-                job.config.min_steps
+                "Little data ({examples} examples): training runs {epochs} epochs instead of {}, so that it takes \
+                 at least {} steps.",
+                config.epochs, config.min_steps
             ));
         }
         if let Some(token) = shared.loop_training.take() {
@@ -150,7 +172,10 @@ impl TrainPane {
         self.history = History::default();
         shared.manual_training = true;
         match Job::spawn("train", ctx, move |tx, cancel| {
-            let _ = train(&job, &mut |e| _ = tx.send(e), cancel);
+            let _ = match &job {
+                ProjectJob::Texts(job) => train(job, &mut |e| _ = tx.send(e), cancel),
+                ProjectJob::Tokens(job) => train_token_classifier(job, &mut |e| _ = tx.send(e), cancel),
+            };
         }) {
             Ok(j) => self.job = Some(j),
             Err(e) => shared.notes.error(e),
@@ -279,7 +304,7 @@ impl TrainPane {
                 plot.line(Line::new("raw", PlotPoints::from(h.loss.clone())).color(egui::Color32::from_gray(120)));
                 plot.line(Line::new("smoothed", PlotPoints::from(h.smoothed.clone())).width(2.0));
             });
-            cols[1].label("Validation accuracy");
+            cols[1].label(if h.entity_f1 { "Validation entity F1" } else { "Validation accuracy" });
             Plot::new("accuracy").height(height).include_y(0.0).include_y(1.0).show(&mut cols[1], |plot| {
                 plot.line(Line::new("accuracy", PlotPoints::from(h.accuracy.clone())));
                 plot.points(Points::new("evaluations", PlotPoints::from(h.accuracy.clone())).radius(4.0));
@@ -309,7 +334,10 @@ impl TrainPane {
             ui.horizontal(|ui| {
                 let best = info.as_ref().and_then(|i| i.best.as_ref());
                 let metrics = best
-                    .and_then(|b| Some(format!("accuracy {:.3} · macro F1 {:.3}", b.accuracy?, b.macro_f1?)))
+                    .and_then(|b| match b.entity_micro_f1 {
+                        Some(f1) => Some(format!("entity F1 {f1:.3} · token accuracy {:.3}", b.accuracy?)),
+                        None => Some(format!("accuracy {:.3} · macro F1 {:.3}", b.accuracy?, b.macro_f1?)),
+                    })
                     .unwrap_or_else(|| "no validation metrics".into());
                 let when =
                     info.as_ref().map(|i| format!("{} steps, {:.0} s", i.steps, i.wall_secs)).unwrap_or_default();

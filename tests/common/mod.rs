@@ -64,6 +64,38 @@ pub fn write_rule_tsv(path: &Path, rows: usize, seed: u64) {
     std::fs::write(path, out).unwrap();
 }
 
+/// Sentences of random words where "alpha" and "bravo" are persons, "charlie" begins a place
+/// and "delta" right after "charlie" continues it (elsewhere "delta" is nothing).
+pub fn write_tagged_conll(path: &Path, sentences: usize, seed: u64) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut out = String::from("-DOCSTART- O\n\n");
+    for _ in 0..sentences {
+        let len = rng.random_range(3..10);
+        let mut words: Vec<&str> = (0..len).map(|_| WORDS[rng.random_range(2..WORDS.len())]).collect();
+        if rng.random_bool(0.6) {
+            let at = rng.random_range(0..words.len());
+            words[at] = if rng.random_bool(0.5) { "alpha" } else { "bravo" };
+        }
+        if rng.random_bool(0.5) {
+            let at = rng.random_range(0..words.len() - 1);
+            words[at] = "charlie";
+            words[at + 1] = "delta";
+        }
+        for (i, word) in words.iter().enumerate() {
+            let tag = match *word {
+                "alpha" | "bravo" => "B-PER",
+                "charlie" => "B-LOC",
+                "delta" if i > 0 && words[i - 1] == "charlie" => "I-LOC",
+                _ => "O",
+            };
+            out.push_str(&format!("{word} {tag}\n"));
+        }
+        out.push('\n');
+    }
+    std::fs::write(path, out).unwrap();
+}
+
 /// Runs the `attune` binary offline.
 pub fn attune(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_attune")).args(args).env("HF_HUB_OFFLINE", "1").output().unwrap()

@@ -1,0 +1,54 @@
+//! Named entities in the real UI (egui_kittest): a project imported from a CoNLL file trains a
+//! token classifier from the Train pane (the plot shows entity F1), and the Evaluate pane
+//! measures it by entity type, with a token confusion whose cells list their sentences.
+#![cfg(feature = "gui")]
+
+mod common;
+
+use common::ui::{click, wait_for};
+use common::{attune, ok, s};
+
+use attune::app::{AttuneApp, Pane};
+use attune::model::synthetic::write_tiny_model;
+use attune::model::Family;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+
+#[test]
+fn a_tagged_project_trains_and_is_measured_by_entity() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::env::set_var("ATTUNE_CONFIG_DIR", tmp.path().join("config"));
+    let model = tmp.path().join("tiny");
+    write_tiny_model(&model, Family::Bert, &common::WORDS, 1).unwrap();
+    let data = tmp.path().join("entities.conll");
+    common::write_tagged_conll(&data, 300, 5);
+    let dir = tmp.path().join("project");
+    ok(attune(&["project", "new", &s(&dir), "--data", &s(&data), "--model", &s(&model)]));
+
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_ui_state(|ui, app: &mut AttuneApp| app.ui(ui), AttuneApp::new_for_tests());
+    harness.state_mut().shared.open_project(&dir);
+    harness.run_steps(2);
+    click(&mut harness, "Train");
+    click(&mut harness, "Start training");
+    wait_for(&mut harness, "training", 120, |app| app.training_history().2);
+    let (_, evals, _) = harness.state().training_history();
+    assert!(evals > 0, "validation points are plotted");
+    harness.get_by_label("Validation entity F1");
+    let run =
+        harness.state().shared.project.as_ref().unwrap().meta.run.clone().expect("the run is the project's model");
+    let info = std::fs::read_to_string(dir.join("runs").join(&run).join("run.json")).unwrap();
+    assert!(info.contains("\"task\": \"token-classification\""), "{info}");
+
+    click(&mut harness, "Evaluate");
+    wait_for(&mut harness, "the evaluation", 60, |app| app.pane() == Pane::Evaluate && app.evaluated());
+    harness.get_by_label("Entity F1 (micro)");
+    harness.get_by_label("PER");
+    harness.get_by_label("LOC");
+    // The O/O cell lists sentences.
+    let cell = harness.get_all_by(|n| n.label().is_some_and(|l| l.starts_with("true O, predicted O"))).next().unwrap();
+    cell.click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("sentences with a word tagged O and predicted O").is_some());
+}

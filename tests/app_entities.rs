@@ -1,6 +1,7 @@
 //! Named entities in the real UI (egui_kittest): a project imported from a CoNLL file trains a
 //! token classifier from the Train pane (the plot shows entity F1), and the Evaluate pane
-//! measures it by entity type, with a token confusion whose cells list their sentences.
+//! measures it by entity type, with a token confusion whose cells list their sentences; words
+//! are tagged as spans with the mouse and keys (snapshot `label_entity_spans.png`).
 #![cfg(feature = "gui")]
 
 mod common;
@@ -51,4 +52,51 @@ fn a_tagged_project_trains_and_is_measured_by_entity() {
     cell.click();
     harness.run_steps(2);
     assert!(harness.query_by_label_contains("sentences with a word tagged O and predicted O").is_some());
+}
+
+#[test]
+fn words_are_tagged_with_the_mouse_and_keys_and_everywhere_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::env::set_var("ATTUNE_CONFIG_DIR", tmp.path().join("config"));
+    let data = tmp.path().join("entities.conll");
+    std::fs::write(&data, "alpha B-PER\nsaw O\ngolf O\nhotel O\n\ncharlie B-LOC\ndelta I-LOC\ngolf O\nhotel O\n\n")
+        .unwrap();
+    let dir = tmp.path().join("project");
+    ok(attune(&["project", "new", &s(&dir), "--data", &s(&data)]));
+    let mut harness = Harness::builder()
+        .with_size([1100.0, 720.0])
+        .wgpu()
+        .build_ui_state(|ui, app: &mut AttuneApp| app.ui(ui), AttuneApp::new_for_tests());
+    harness.state_mut().shared.open_project(&dir);
+    harness.run_steps(2);
+    let tags = |app: &AttuneApp, row: usize| app.shared.project.as_ref().unwrap().tags_of(row).unwrap().join(" ");
+
+    click(&mut harness, "Label");
+    harness.state_mut().shared.current_row = Some(0);
+    harness.run_steps(2);
+    harness.get_by_label("Tags as imported");
+    // Click "golf", extend to "hotel" with shift+→, and press LOC's key (1).
+    click(&mut harness, "golf");
+    harness.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::ArrowRight);
+    harness.run_steps(2);
+    harness.key_press(egui::Key::Num1);
+    harness.run_steps(2);
+    assert_eq!(tags(harness.state(), 0), "B-PER O B-LOC I-LOC");
+    harness.get_by_label_contains("Tags edited by");
+    harness.state_mut().shared.notes = Default::default();
+    harness.run_steps(2);
+    harness.snapshot("label_entity_spans");
+
+    // Every "golf hotel" in the project becomes a person, in one step that U undoes.
+    click(&mut harness, "as PER");
+    assert_eq!(tags(harness.state(), 1), "B-LOC I-LOC B-PER I-PER");
+    assert_eq!(tags(harness.state(), 0), "B-PER O B-PER I-PER");
+    harness.key_press(egui::Key::U);
+    harness.run_steps(2);
+    assert_eq!(tags(harness.state(), 1), "B-LOC I-LOC O O");
+
+    // 0 clears the selection's tags.
+    harness.key_press(egui::Key::Num0);
+    harness.run_steps(2);
+    assert_eq!(tags(harness.state(), 0), "B-PER O O O");
 }

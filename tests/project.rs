@@ -26,10 +26,8 @@ fn make(dir: &Path, rows: usize) -> Project {
         .collect();
     let state = State {
         label_defs,
-        annotations: BTreeMap::new(),
-        notes: BTreeMap::new(),
         splits: (0..rows).map(|i| if i % 10 == 0 { Split::Valid } else { Split::Train }).collect(),
-        added: Vec::new(),
+        ..State::default()
     };
     let meta = ProjectMeta {
         format_version: 1,

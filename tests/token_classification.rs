@@ -198,3 +198,58 @@ fn minilm_learns_conll2003_entities() {
         assert!(printed["per_type"][kind]["support"].as_u64().unwrap() > 0, "{kind} is measured");
     }
 }
+
+#[test]
+fn words_are_tagged_as_spans_kept_iob2_undone_and_trained_on() {
+    use attune::project::{project_tagged_data, Project, Split};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data.conll");
+    std::fs::write(&data, "alpha B-PER\nsaw O\ncharlie B-LOC\ndelta I-LOC\n\ngolf O\ncharlie O\ndelta O\nhotel O\n\n")
+        .unwrap();
+    let dir = tmp.path().join("project");
+    ok(attune(&["project", "new", &s(&dir), "--data", &s(&data)]));
+    let mut project = Project::open(&dir).unwrap();
+    let types: Vec<&str> = project.labels().iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(types, ["LOC", "PER"], "the label set of tagged sentences is their entity types");
+    let tags = |p: &Project, row: usize| p.tags_of(row).unwrap().join(" ");
+
+    // Clearing the first word of an entity leaves the rest as an entity that begins properly.
+    project.tag_span(0, 2, 3, None).unwrap();
+    assert_eq!(tags(&project, 0), "B-PER O O B-LOC");
+    project.tag_span(0, 1, 4, Some("LOC")).unwrap();
+    assert_eq!(tags(&project, 0), "B-PER B-LOC I-LOC I-LOC");
+    assert!(project.tag_span(0, 0, 1, Some("ORG")).is_err(), "a type outside the label set is refused");
+    assert!(project.tag_span(0, 3, 9, Some("LOC")).is_err(), "words beyond the sentence are refused");
+    project.undo().unwrap();
+    assert_eq!(tags(&project, 0), "B-PER O O B-LOC", "undo puts the tags back");
+
+    // Every occurrence of a phrase, in one step (from the CLI).
+    drop(project);
+    let out = ok(attune(&["project", "tag", &s(&dir), "--phrase", "charlie delta", "--type", "LOC"]));
+    assert!(out.contains("tagged 2 occurrences"), "{out}");
+    let mut project = Project::open(&dir).unwrap();
+    assert_eq!(tags(&project, 0), "B-PER O B-LOC I-LOC");
+    assert_eq!(tags(&project, 1), "O B-LOC I-LOC O");
+    let phrase = vec!["charlie".to_string(), "delta".to_string()];
+    project.tag_all_occurrences(&phrase, "PER").unwrap();
+    assert_eq!(tags(&project, 1), "O B-PER I-PER O");
+    project.undo().unwrap();
+    assert_eq!(tags(&project, 1), "O B-LOC I-LOC O", "one undo for every occurrence");
+    let out = ok(attune(&["project", "tag", &s(&dir), "--row", "1", "--words", "0..1", "--type", "PER"]));
+    assert!(out.contains("B-PER B-LOC I-LOC O"), "{out}");
+    let out = ok(attune(&["project", "tag", &s(&dir), "--row", "1", "--words", "0..1"]));
+    assert!(out.contains("O B-LOC I-LOC O"), "{out}");
+
+    // Edits survive reopening, reach training and the CoNLL export.
+    drop(project);
+    let mut project = Project::open(&dir).unwrap();
+    assert_eq!(tags(&project, 1), "O B-LOC I-LOC O");
+    assert!(project.tag_edit(1).is_some() && project.tag_edit(0).is_some());
+    project.apply(attune::project::Op::SetSplit { rows: vec![0, 1], split: Split::Train }).unwrap();
+    let (train, _) = project_tagged_data(&project).unwrap();
+    assert!(train.tags.iter().any(|t| t.join(" ") == "O B-LOC I-LOC O"), "{:?}", train.tags);
+    let exported = tmp.path().join("out.conll");
+    ok(attune(&["project", "export", &s(&dir), "--format", "conll", "--out", &s(&exported)]));
+    let text = std::fs::read_to_string(&exported).unwrap();
+    assert!(text.contains("golf\tO\ncharlie\tB-LOC\ndelta\tI-LOC\nhotel\tO\n"), "{text}");
+}

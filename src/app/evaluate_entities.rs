@@ -5,7 +5,7 @@
 use super::widgets::confusion_ui;
 use crate::data::TaggedSentences;
 use crate::model::{LoadOptions, TokenClassifier};
-use crate::project::{Example, Project, Split};
+use crate::project::{tagged_sentences, Project, Split};
 use crate::train::{evaluate_tagged, EntityMetrics};
 
 /// A token classifier measured on the project's validation (or test) sentences.
@@ -22,21 +22,11 @@ pub struct EntityResult {
 
 /// The sentences to measure on: the validation split, else the test split, with their rows.
 pub fn sentences_to_measure(project: &Project) -> (Vec<usize>, TaggedSentences) {
-    for split in [Split::Valid, Split::Test] {
-        let mut rows = Vec::new();
-        let mut data = TaggedSentences { path: project.dir().to_path_buf(), ..TaggedSentences::default() };
-        for row in (0..project.len()).filter(|&r| project.split(r) == split) {
-            if let Some(Example { tokens: Some(words), tags: Some(tags), .. }) = project.example(row) {
-                rows.push(row);
-                data.words.push(words.clone());
-                data.tags.push(tags.clone());
-            }
-        }
-        if !rows.is_empty() {
-            return (rows, data);
-        }
+    let (rows, data) = tagged_sentences(project, Split::Valid);
+    if !rows.is_empty() {
+        return (rows, data);
     }
-    (Vec::new(), TaggedSentences::default())
+    tagged_sentences(project, Split::Test)
 }
 
 /// Loads the run and measures it (on a worker thread).

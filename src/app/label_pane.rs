@@ -3,9 +3,11 @@
 //! suggestion, J/K or arrows to move, U undo, R redo, / to search), filters, bulk relabel of the
 //! filtered selection, the model's suggestion and confidence once there are predictions, the
 //! "Label next" queue (see `label_loop.rs`), and a detail view of the current example
-//! (`label_pane/detail.rs`).
+//! (`label_pane/detail.rs`), where the words of a tagged sentence are labeled as spans
+//! (`label_pane/spans.rs`).
 
 mod detail;
+mod spans;
 
 use super::label_loop::LabelLoop;
 use super::shared::{no_project_ui, Shared};
@@ -32,6 +34,8 @@ pub struct LabelPane {
     queue: LabelLoop,
     focus_search: bool,
     scroll_to_current: bool,
+    /// The selected words of the current sentence (projects of tagged sentences).
+    words: Option<spans::WordSelection>,
 }
 
 impl LabelPane {
@@ -219,6 +223,9 @@ impl LabelPane {
                 }
             }
         }
+        if self.span_keys(ui, shared, digit) {
+            return;
+        }
         if let (Some(d), Some(row)) = (digit, shared.current_row) {
             let key = char::from(b'0' + d);
             let label = shared
@@ -317,7 +324,15 @@ impl LabelPane {
 
 fn label_chips_ui(ui: &mut egui::Ui, project: &Project, row: usize) {
     let width = 140.0;
-    let text = project.annotation(row).map(|a| a.labels.join(", ")).unwrap_or_default();
+    let text = match project.tags_of(row) {
+        // A tagged sentence shows its entity types.
+        Some(tags) => {
+            let mut kinds: Vec<&str> = tags.iter().filter_map(|t| t.strip_prefix("B-")).collect();
+            kinds.dedup();
+            kinds.join(", ")
+        }
+        None => project.annotation(row).map(|a| a.labels.join(", ")).unwrap_or_default(),
+    };
     let colour = project
         .annotation(row)
         .and_then(|a| a.labels.first())

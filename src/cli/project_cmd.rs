@@ -35,6 +35,27 @@ pub enum ProjectCommand {
     Label(LabelArgs),
     /// Change the label set: add, rename, merge, delete.
     Labels(LabelsArgs),
+    /// Tag words of tagged sentences (named entities): a span of one sentence, or every
+    /// occurrence of a phrase.
+    Tag(TagArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TagArgs {
+    /// The project folder.
+    pub dir: PathBuf,
+    /// The sentence (project row) whose words to tag.
+    #[arg(long, value_name = "N", conflicts_with = "phrase", required_unless_present = "phrase")]
+    pub row: Option<usize>,
+    /// The words to tag, as 0-based START..END (END not included), e.g. 3..5.
+    #[arg(long, value_name = "START..END", requires = "row")]
+    pub words: Option<String>,
+    /// Tag every occurrence of these words (separated by spaces) in every sentence.
+    #[arg(long)]
+    pub phrase: Option<String>,
+    /// The entity type (one of the project's labels); without it the words become untagged (O).
+    #[arg(long = "type", value_name = "TYPE", required_unless_present = "row")]
+    pub kind: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -136,7 +157,31 @@ pub fn run(command: ProjectCommand) -> anyhow::Result<()> {
         }
         ProjectCommand::Label(a) => label(a),
         ProjectCommand::Labels(a) => labels(a),
+        ProjectCommand::Tag(a) => tag(a),
     }
+}
+
+fn tag(args: TagArgs) -> anyhow::Result<()> {
+    let mut project = Project::open(&args.dir)?;
+    if let Some(phrase) = &args.phrase {
+        let words: Vec<String> = phrase.split_whitespace().map(String::from).collect();
+        let kind = args.kind.as_deref().unwrap_or_default();
+        let n = project.tag_all_occurrences(&words, kind)?;
+        println!("tagged {n} occurrences of \"{phrase}\" as {kind}");
+        return Ok(());
+    }
+    let Some(row) = args.row else { anyhow::bail!("give --row N --words START..END, or --phrase") };
+    let words = project.example(row).and_then(|e| e.tokens.as_ref()).map_or(0, Vec::len);
+    let (start, end) = match &args.words {
+        Some(range) => range
+            .split_once("..")
+            .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+            .ok_or_else(|| anyhow::anyhow!("--words takes START..END, e.g. 3..5 (END not included)"))?,
+        None => (0, words),
+    };
+    project.tag_span(row, start, end, args.kind.as_deref())?;
+    println!("sentence {row}: {}", project.tags_of(row).unwrap_or_default().join(" "));
+    Ok(())
 }
 
 fn column(name: &str) -> ColumnRef {

@@ -69,7 +69,11 @@ pub fn create_from_import(
         }
     }
     let task = detect_task(&examples, &labels);
-    let all: Vec<String> = labels.iter().flatten().cloned().collect();
+    let mut all: Vec<String> = labels.iter().flatten().cloned().collect();
+    if task == Task::TokenClassification {
+        // The label set of tagged sentences is their entity types (PER, LOC, …).
+        all = examples.iter().flat_map(|e| e.tags.iter().flatten()).filter_map(|t| entity_type(t)).collect();
+    }
     let names = label_set(&all);
     let label_defs: Vec<LabelDef> = names
         .iter()
@@ -96,8 +100,13 @@ pub fn create_from_import(
         model: None,
         run: None,
     };
-    let state = State { label_defs, annotations, notes: BTreeMap::new(), splits, added: Vec::new() };
+    let state = State { label_defs, annotations, splits, ..State::default() };
     Project::create(dir, meta, examples, state)
+}
+
+/// The entity type of an IOB2 tag (`B-PER` → `PER`); None for `O`.
+fn entity_type(tag: &str) -> Option<String> {
+    tag.split_once('-').map(|(_, kind)| kind.to_string())
 }
 
 fn detect_task(examples: &[Example], labels: &[Vec<String>]) -> Task {

@@ -81,7 +81,7 @@ pub fn export(project: &Project, format: ExportFormat, path: &Path) -> Result<us
         ExportFormat::Conll => {
             for r in 0..project.len() {
                 let Some(ex) = project.example(r) else { continue };
-                let (Some(tokens), Some(tags)) = (&ex.tokens, &ex.tags) else {
+                let (Some(tokens), Some(tags)) = (&ex.tokens, project.tags_of(r)) else {
                     return Err(ProjectError::Invalid(
                         "CoNLL export needs token-level tags; this project has whole-text labels (export csv or jsonl)"
                             .into(),

@@ -16,6 +16,7 @@ mod sample;
 mod splits;
 mod state;
 mod suggestions;
+mod tagging;
 mod training;
 mod types;
 
@@ -32,7 +33,7 @@ pub use sample::create_sample_project;
 pub use splits::stratified_splits;
 pub use state::{Op, State};
 pub use suggestions::LabelSourceCounts;
-pub use training::{project_tagged_data, project_training_data};
+pub use training::{project_tagged_data, project_training_data, tagged_sentences};
 pub use types::{now_ms, Annotation, Example, LabelDef, LabelSource, Split};
 
 use journal::{read_snapshot, write_file_atomic, write_snapshot, Journal, Snapshot};

@@ -18,6 +18,10 @@ pub struct State {
     pub splits: Vec<Split>,
     /// Examples added in Attune (counterfactual probes), after the imported ones.
     pub added: Vec<Example>,
+    /// Token classification: sentences whose tags were edited, with the whole tag sequence (one
+    /// IOB2 tag per word) as the annotation's labels. They replace the imported tags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tag_edits: BTreeMap<usize, Annotation>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -76,6 +80,12 @@ pub enum Op {
     },
     /// Removes the last added example (the inverse of AddExample).
     RemoveLastAdded,
+    /// Sets the tags of one sentence (one IOB2 tag per word), or with None puts back its
+    /// imported tags.
+    SetTags {
+        row: usize,
+        annotation: Option<Annotation>,
+    },
     /// Several ops as one step (one undo).
     Batch {
         ops: Vec<Op>,
@@ -192,6 +202,21 @@ impl State {
                     ],
                 }
             }
+            Op::SetTags { row, annotation } => {
+                self.check_rows(&[*row], example_count)?;
+                for tag in annotation.iter().flat_map(|a| &a.labels) {
+                    match tag.split_once('-') {
+                        Some(("B" | "I", kind)) => self.require_label(kind)?,
+                        _ if tag == "O" => {}
+                        _ => {
+                            return Err(ProjectError::Invalid(format!(
+                                "\"{tag}\" is not an IOB2 tag (O, B-TYPE, I-TYPE)"
+                            )))
+                        }
+                    }
+                }
+                Op::SetTags { row: *row, annotation: self.tag_edits.get(row).cloned() }
+            }
             Op::Batch { ops } => {
                 // Inverses are computed against the state as it will be when each op runs.
                 let mut scratch = self.clone();
@@ -290,6 +315,12 @@ impl State {
                 self.annotations.remove(&row);
                 self.notes.remove(&row);
                 return row;
+            }
+            Op::SetTags { row, annotation } => {
+                match annotation {
+                    Some(a) => self.tag_edits.insert(*row, a.clone()),
+                    None => self.tag_edits.remove(row),
+                };
             }
             Op::Batch { ops } => {
                 let mut count = example_count;

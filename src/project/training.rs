@@ -4,7 +4,7 @@
 
 use crate::data::{LabeledTexts, TaggedSentences};
 
-use super::{Example, Project, ProjectError, Split, Task};
+use super::{Project, ProjectError, Split, Task};
 
 fn source_sha256(project: &Project) -> String {
     project.meta.sources.first().and_then(|s| s.get("sha256")).and_then(|s| s.as_str()).unwrap_or_default().to_string()
@@ -48,16 +48,22 @@ pub fn project_training_data(project: &Project) -> Result<(LabeledTexts, Option<
     Ok((train, (!valid.is_empty()).then_some(valid)))
 }
 
-fn tagged_split(project: &Project, split: Split) -> TaggedSentences {
+/// The tagged sentences of a split (with the analyst's tag edits), and their project rows.
+pub fn tagged_sentences(project: &Project, split: Split) -> (Vec<usize>, TaggedSentences) {
+    let mut rows = Vec::new();
     let mut out =
         TaggedSentences { path: project.dir().to_path_buf(), sha256: source_sha256(project), ..Default::default() };
     for row in (0..project.len()).filter(|&r| project.split(r) == split) {
-        if let Some(Example { tokens: Some(words), tags: Some(tags), .. }) = project.example(row) {
-            out.words.push(words.clone());
-            out.tags.push(tags.clone());
+        let words = project.example(row).and_then(|e| e.tokens.as_ref());
+        if let (Some(words), Some(tags)) = (words, project.tags_of(row)) {
+            if words.len() == tags.len() {
+                rows.push(row);
+                out.words.push(words.clone());
+                out.tags.push(tags.to_vec());
+            }
         }
     }
-    out
+    (rows, out)
 }
 
 /// The training and validation sentences of a token-classification project.
@@ -68,10 +74,10 @@ pub fn project_tagged_data(project: &Project) -> Result<(TaggedSentences, Option
             project.meta.task.describe()
         )));
     }
-    let train = tagged_split(project, Split::Train);
+    let (_, train) = tagged_sentences(project, Split::Train);
     if train.is_empty() {
         return Err(ProjectError::Invalid("the train split has no tagged sentence".into()));
     }
-    let valid = tagged_split(project, Split::Valid);
+    let (_, valid) = tagged_sentences(project, Split::Valid);
     Ok((train, (!valid.is_empty()).then_some(valid)))
 }

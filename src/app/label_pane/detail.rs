@@ -17,6 +17,13 @@ impl LabelPane {
         let Some(project) = &mut shared.project else { return };
         let Some(example) = project.example(row).cloned() else { return };
         ui.strong(format!("Example {row} · {} split", project.split(row).name()));
+        if example.tokens.is_some() {
+            match project.tag_edit(row) {
+                Some(a) => ui.weak(format!("Tags edited by {}", a.by)),
+                None => ui.weak("Tags as imported"),
+            };
+            return self.tags_ui(ui, shared, row);
+        }
         egui::ScrollArea::vertical().id_salt("detail-text").max_height(220.0).show(ui, |ui| {
             ui.label(&example.text);
             if let Some(pair) = &example.text_pair {

@@ -35,6 +35,7 @@ pub use layout::{Format, Layout, TextEncoding};
 pub use rows::{ImportProgress, ImportReport, Imported, ImportedRow, RowProblem, SourceInfo};
 pub use sniff::{sniff, sniff_bytes, Sniffed, SNIFF_BYTES};
 pub use spec::{ColumnRef, ImportSpec, Target};
+pub use tags::to_iob2;
 
 use crate::jobs::CancelToken;
 use collect::{Collector, Progress};

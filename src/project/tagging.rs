@@ -1,0 +1,103 @@
+//! Tagging words in a project of tagged sentences (token classification): the current tags of a
+//! sentence (the analyst's edit, else the imported tags), tagging a span of words with an entity
+//! type or clearing it, and tagging every occurrence of a word sequence in one undoable step.
+//! Tags stay IOB2: an `I-X` left without its beginning becomes `B-X`.
+
+use crate::data::import::to_iob2;
+
+use super::{now_ms, Annotation, LabelSource, Op, Project, ProjectError};
+
+impl Project {
+    /// The tags of a sentence as they stand: the analyst's edit, else the imported tags.
+    pub fn tags_of(&self, row: usize) -> Option<&[String]> {
+        match self.state.tag_edits.get(&row) {
+            Some(a) => Some(&a.labels),
+            None => self.example(row)?.tags.as_deref(),
+        }
+    }
+
+    /// Whether the sentence's tags were edited in Attune, and by whom.
+    pub fn tag_edit(&self, row: usize) -> Option<&Annotation> {
+        self.state.tag_edits.get(&row)
+    }
+
+    /// The words of a sentence with its current tags (all `O` when it has none yet).
+    fn words_and_tags(&self, row: usize) -> Result<(Vec<String>, Vec<String>), ProjectError> {
+        let words = self
+            .example(row)
+            .and_then(|e| e.tokens.clone())
+            .ok_or_else(|| ProjectError::Invalid(format!("example {row} is not a sentence of tagged words")))?;
+        let tags = match self.tags_of(row) {
+            Some(t) if t.len() == words.len() => t.to_vec(),
+            _ => vec!["O".to_string(); words.len()],
+        };
+        Ok((words, tags))
+    }
+
+    /// The op that sets a sentence's tags, repaired to IOB2 first: a word right after a span
+    /// that used to continue an entity now begins one.
+    fn tag_op(&self, row: usize, mut tags: Vec<String>) -> Op {
+        to_iob2(&mut tags);
+        let annotation =
+            Annotation { labels: tags, source: LabelSource::Human, by: self.user.clone(), at_ms: now_ms() };
+        Op::SetTags { row, annotation: Some(annotation) }
+    }
+
+    /// Tags words `start..end` of a sentence as one entity of `kind`, or as outside (`O`) with
+    /// None. Entities the span cuts into keep their remaining words.
+    pub fn tag_span(&mut self, row: usize, start: usize, end: usize, kind: Option<&str>) -> Result<(), ProjectError> {
+        let (words, mut tags) = self.words_and_tags(row)?;
+        if start >= end || end > words.len() {
+            return Err(ProjectError::Invalid(format!(
+                "words {start}..{end} are not in a sentence of {}",
+                words.len()
+            )));
+        }
+        span_tags(&mut tags, start, end, kind);
+        let op = self.tag_op(row, tags);
+        self.apply(op)
+    }
+
+    /// Tags every occurrence of the word sequence `words` (exact match) in every sentence as an
+    /// entity of `kind`, in one undoable step. Returns how many occurrences were tagged.
+    pub fn tag_all_occurrences(&mut self, words: &[String], kind: &str) -> Result<usize, ProjectError> {
+        if words.is_empty() {
+            return Err(ProjectError::Invalid("select one or more words first".into()));
+        }
+        let mut ops = Vec::new();
+        let mut found = 0;
+        for row in 0..self.len() {
+            let Some(sentence) = self.example(row).and_then(|e| e.tokens.as_ref()) else { continue };
+            let starts: Vec<usize> = (0..sentence.len().saturating_sub(words.len() - 1))
+                .filter(|&i| sentence[i..i + words.len()] == *words)
+                .collect();
+            if starts.is_empty() {
+                continue;
+            }
+            let (_, mut tags) = self.words_and_tags(row)?;
+            let before = tags.clone();
+            for &i in &starts {
+                span_tags(&mut tags, i, i + words.len(), Some(kind));
+            }
+            found += starts.len();
+            if tags != before {
+                ops.push(self.tag_op(row, tags));
+            }
+        }
+        if !ops.is_empty() {
+            self.apply(Op::Batch { ops })?;
+        }
+        Ok(found)
+    }
+}
+
+/// Writes one span into IOB2 tags: `B-kind I-kind…`, or `O` for None.
+fn span_tags(tags: &mut [String], start: usize, end: usize, kind: Option<&str>) {
+    for (i, tag) in tags[start..end].iter_mut().enumerate() {
+        *tag = match kind {
+            Some(k) if i == 0 => format!("B-{k}"),
+            Some(k) => format!("I-{k}"),
+            None => "O".to_string(),
+        };
+    }
+}

@@ -15,7 +15,6 @@
 //! `HF_HUB_OFFLINE=1 cargo run --release --example active_learning_bench -- [--pool 4000]
 //! [--rounds 5] [--seeds 1,2] [--data /work/shared/data/sst2]`
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -129,13 +128,7 @@ fn pool_project(dir: &Path, pool: &LabeledTexts, seed: u64) -> anyhow::Result<Pr
         .enumerate()
         .map(|(i, n)| LabelDef { name: n.to_string(), colour: [i as u8 * 200, 80, 80], hotkey: None })
         .collect();
-    let state = State {
-        label_defs,
-        annotations: BTreeMap::new(),
-        notes: BTreeMap::new(),
-        splits: vec![Split::Train; pool.len()],
-        added: Vec::new(),
-    };
+    let state = State { label_defs, splits: vec![Split::Train; pool.len()], ..State::default() };
     let meta = ProjectMeta {
         format_version: 1,
         name: "active-learning-bench".into(),

@@ -45,9 +45,8 @@ fn main() {
     let state = State {
         label_defs: names.iter().map(|n| LabelDef { name: n.to_string(), colour: [0, 0, 0], hotkey: None }).collect(),
         annotations,
-        notes: BTreeMap::new(),
         splits: vec![Split::Train; rows],
-        added: Vec::new(),
+        ..State::default()
     };
     let meta = ProjectMeta {
         format_version: 1,

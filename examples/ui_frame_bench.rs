@@ -4,7 +4,6 @@
 //!
 //! Run: `cargo run --release --example ui_frame_bench`
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use attune::app::{AttuneApp, Pane};
@@ -59,10 +58,8 @@ fn main() {
                 hotkey: Some((b'1' + i as u8) as char),
             })
             .collect(),
-        annotations: BTreeMap::new(),
-        notes: BTreeMap::new(),
         splits: vec![Split::Train; rows],
-        added: Vec::new(),
+        ..State::default()
     };
     let meta = ProjectMeta {
         format_version: 1,

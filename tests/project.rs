@@ -1,7 +1,6 @@
 //! Projects: labeling operations, undo/redo, filters, durability across a kill -9 mid-write, and
 //! a failing disk that keeps the in-memory state and damages nothing already saved.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -42,6 +42,26 @@ fn a_tagged_project_trains_and_is_measured_by_entity() {
     let info = std::fs::read_to_string(dir.join("runs").join(&run).join("run.json")).unwrap();
     assert!(info.contains("\"task\": \"token-classification\""), "{info}");
 
+    // The model suggests tags; Enter accepts them for the current sentence.
+    click(&mut harness, "Label");
+    click(&mut harness, "Suggest tags with the project's model");
+    wait_for(&mut harness, "tag suggestions", 60, |app| app.shared.project.as_ref().unwrap().tag_suggestions.is_some());
+    let row = {
+        let project = harness.state().shared.project.as_ref().unwrap();
+        let suggested = project.tag_suggestions.as_ref().unwrap();
+        (0..project.len())
+            .find(|&r| suggested.tags[r].as_deref() != project.tags_of(r))
+            .expect("a sentence the model tags differently")
+    };
+    harness.state_mut().shared.current_row = Some(row);
+    harness.run_steps(2);
+    harness.get_by_label("Accept suggested tags [Enter]");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    let project = harness.state().shared.project.as_ref().unwrap();
+    assert_eq!(project.tags_of(row), project.tag_suggestions.as_ref().unwrap().tags[row].as_deref());
+    assert!(matches!(project.tag_edit(row).unwrap().source, attune::project::LabelSource::AcceptedSuggestion { .. }));
+
     click(&mut harness, "Evaluate");
     wait_for(&mut harness, "the evaluation", 60, |app| app.pane() == Pane::Evaluate && app.evaluated());
     harness.get_by_label("Entity F1 (micro)");

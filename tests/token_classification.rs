@@ -133,6 +133,33 @@ fn a_project_of_tagged_sentences_trains_a_token_classifier() {
     let f1 = info["best"]["entity_micro_f1"].as_f64().unwrap();
     assert!(f1 >= 0.9, "validation split entity F1 {f1}");
 
+    // The model suggests tags for every sentence; accepting them records where they came from.
+    let listed = json_of(&ok(attune(&["suggest", "--project", &s(&dir), "--json"])));
+    let sentences = listed["unreviewed"].as_u64().unwrap();
+    assert_eq!(sentences, 400, "{listed}");
+    let first = &listed["suggestions"][0];
+    let first_tags = first["tags"].as_array().unwrap();
+    assert!(
+        !first_tags.is_empty() && first_tags.iter().all(|t| t == "O" || t.as_str().unwrap().contains('-')),
+        "{first}"
+    );
+    let accepted = json_of(&ok(attune(&["suggest", "--project", &s(&dir), "--accept-above", "0.5", "--json"])));
+    let n = accepted["accepted"].as_u64().unwrap();
+    assert!(n > 300, "a model at entity F1 {f1} is sure of most sentences: {n}");
+    assert_eq!(accepted["unreviewed"].as_u64().unwrap(), 400 - n);
+    let project = attune::project::Project::open(&dir).unwrap();
+    let row = (0..project.len()).find(|&r| project.tag_edit(r).is_some()).unwrap();
+    assert!(matches!(
+        &project.tag_edit(row).unwrap().source,
+        attune::project::LabelSource::AcceptedSuggestion { model, .. } if model == run.file_name().unwrap().to_str().unwrap()
+    ));
+    let suggested = json_of(&std::fs::read_to_string(run.join("tag_suggestions.json")).unwrap());
+    assert_eq!(
+        project.tags_of(row).unwrap(),
+        suggested["tags"][row].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect::<Vec<_>>()
+    );
+    drop(project);
+
     // Asking for text classification on this project says why not.
     let err = attune(&["train", "--project", &s(&dir), "--model", &s(&model), "--task", "text-classification"]);
     assert!(

@@ -8,10 +8,11 @@
 
 mod detail;
 mod spans;
+mod tag_suggestions;
 
 use super::label_loop::LabelLoop;
 use super::shared::{no_project_ui, Shared};
-use crate::project::{Filter, Project, SortOrder, Split, TextQuery};
+use crate::project::{Filter, Project, SortOrder, Split, Task, TextQuery};
 
 const ROW_HEIGHT: f32 = 22.0;
 
@@ -36,6 +37,7 @@ pub struct LabelPane {
     scroll_to_current: bool,
     /// The selected words of the current sentence (projects of tagged sentences).
     words: Option<spans::WordSelection>,
+    tagging: tag_suggestions::TagSuggesting,
 }
 
 impl LabelPane {
@@ -51,6 +53,7 @@ impl LabelPane {
 
     pub fn poll(&mut self, shared: &mut Shared) {
         self.queue.poll(shared);
+        self.poll_tag_suggestions(shared);
     }
 
     pub fn is_retraining(&self) -> bool {
@@ -101,7 +104,14 @@ impl LabelPane {
         let Some(project) = &shared.project else { return };
         let labels: Vec<String> = project.labels().iter().map(|d| d.name.clone()).collect();
         let has_predictions = project.predictions.is_some();
+        let tags_words = project.meta.task == Task::TokenClassification;
+        if tags_words {
+            self.tag_suggestions_bar(ui, shared);
+        }
         ui.horizontal(|ui| {
+            if tags_words {
+                return;
+            }
             let toggled = ui
                 .checkbox(&mut self.queue.on, "Label next (least sure first)")
                 .on_hover_text("Serves the examples the model is least sure of, mixed with some random ones")
@@ -252,7 +262,14 @@ impl LabelPane {
 
     /// Accepts the model's suggestion for the current example (recorded as accepted).
     fn accept_current(&mut self, ctx: &egui::Context, shared: &mut Shared) {
-        let (Some(row), Some(project)) = (shared.current_row, shared.project.as_mut()) else { return };
+        let (Some(row), Some(project)) = (shared.current_row, shared.project.as_ref()) else { return };
+        if project.example(row).is_some_and(|e| e.tokens.is_some()) {
+            if self.accept_suggested_tags(shared, row) {
+                self.move_current(shared, 1);
+            }
+            return;
+        }
+        let Some(project) = shared.project.as_mut() else { return };
         let Some(predictions) = project.predictions.take() else {
             return shared
                 .notes

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::notifications::Notifications;
-use crate::assist::load_predictions;
+use crate::assist::{load_predictions, load_tag_suggestions};
 use crate::jobs::CancelToken;
 use crate::project::Project;
 
@@ -118,6 +118,7 @@ impl Shared {
         // Suggestions made earlier with the project's model come back with it.
         if let Some(run) = &project.meta.run {
             project.predictions = load_predictions(&project.runs_dir().join(run), project.len());
+            project.tag_suggestions = load_tag_suggestions(&project.runs_dir().join(run), project.len());
         }
         self.project = Some(project);
         self.current_row = None;

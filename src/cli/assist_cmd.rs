@@ -12,7 +12,7 @@ use crate::assist::{
     DEFAULT_FRACTIONS,
 };
 use crate::jobs::CancelToken;
-use crate::project::{Predictions, Project};
+use crate::project::{Predictions, Project, Task};
 
 #[derive(Args, Debug)]
 pub struct SuggestArgs {
@@ -80,7 +80,7 @@ pub struct CurveArgs {
 
 /// The 0-based data row of the imported file (the project row for examples added in Attune), as
 /// every JSON output calls `row`; `example` is the project row.
-fn data_row(project: &Project, example: usize) -> usize {
+pub(super) fn data_row(project: &Project, example: usize) -> usize {
     project.example(example).and_then(|e| e.source_row).unwrap_or(example)
 }
 
@@ -103,6 +103,9 @@ fn project_predictions(project: &Project, run_dir: &Path, quiet: bool) -> anyhow
 pub fn suggest(args: SuggestArgs) -> anyhow::Result<()> {
     let mut project = Project::open(&args.project)?;
     let run_dir = suggesting_run(&project, args.run.as_deref())?;
+    if project.meta.task == Task::TokenClassification {
+        return super::tag_suggest_cmd::suggest(&args, project, &run_dir);
+    }
     let predictions = project_predictions(&project, &run_dir, args.json)?;
     let unlabeled: Vec<usize> = (0..project.len()).filter(|&r| project.annotation(r).is_none()).collect();
     let mut accepted = 0;

@@ -8,6 +8,7 @@ mod explain_cmd;
 mod export_cmd;
 mod project_cmd;
 mod serve_cmd;
+mod tag_suggest_cmd;
 mod tokens_cmd;
 mod train_cmd;
 

@@ -33,6 +33,7 @@ pub use sample::create_sample_project;
 pub use splits::stratified_splits;
 pub use state::{Op, State};
 pub use suggestions::LabelSourceCounts;
+pub use tagging::TagSuggestions;
 pub use training::{project_tagged_data, project_training_data, tagged_sentences};
 pub use types::{now_ms, Annotation, Example, LabelDef, LabelSource, Split};
 
@@ -96,6 +97,8 @@ pub struct Project {
     pub user: String,
     search: filter::SearchIndex,
     pub predictions: Option<Predictions>,
+    /// A token classifier's tags for the sentences (projects of tagged sentences).
+    pub tag_suggestions: Option<TagSuggestions>,
 }
 
 impl Project {
@@ -133,6 +136,7 @@ impl Project {
             user: default_user(),
             search: filter::SearchIndex::default(),
             predictions: None,
+            tag_suggestions: None,
         };
         for (seq, op) in entries {
             let count = project.len();

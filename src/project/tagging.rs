@@ -1,11 +1,24 @@
 //! Tagging words in a project of tagged sentences (token classification): the current tags of a
 //! sentence (the analyst's edit, else the imported tags), tagging a span of words with an entity
-//! type or clearing it, and tagging every occurrence of a word sequence in one undoable step.
+//! type or clearing it, tagging every occurrence of a word sequence in one undoable step, and
+//! accepting a token classifier's suggested tags.
 //! Tags stay IOB2: an `I-X` left without its beginning becomes `B-X`.
+
+use serde::{Deserialize, Serialize};
 
 use crate::data::import::to_iob2;
 
 use super::{now_ms, Annotation, LabelSource, Op, Project, ProjectError};
+
+/// A token classifier's tags for every sentence of a project (None for rows that are not
+/// sentences), with its confidence in each sentence: the lowest top probability of its words.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TagSuggestions {
+    /// The run that made them.
+    pub run: String,
+    pub tags: Vec<Option<Vec<String>>>,
+    pub confidence: Vec<f32>,
+}
 
 impl Project {
     /// The tags of a sentence as they stand: the analyst's edit, else the imported tags.
@@ -41,6 +54,39 @@ impl Project {
         let annotation =
             Annotation { labels: tags, source: LabelSource::Human, by: self.user.clone(), at_ms: now_ms() };
         Op::SetTags { row, annotation: Some(annotation) }
+    }
+
+    /// Accepts the model's tags for each of `rows` (recorded as accepted suggestions of its run,
+    /// with its confidence in the sentence), in one undoable step. Returns how many were accepted.
+    pub fn accept_tag_suggestions(
+        &mut self,
+        rows: &[usize],
+        suggestions: &TagSuggestions,
+    ) -> Result<usize, ProjectError> {
+        let at_ms = now_ms();
+        let mut ops = Vec::with_capacity(rows.len());
+        for &row in rows {
+            let (Some(Some(tags)), Some(&confidence)) = (suggestions.tags.get(row), suggestions.confidence.get(row))
+            else {
+                return Err(ProjectError::Invalid(format!(
+                    "there are no suggested tags for example {row}; suggest tags again with the current model"
+                )));
+            };
+            let (words, _) = self.words_and_tags(row)?;
+            if words.len() != tags.len() {
+                return Err(ProjectError::Invalid(format!("the suggested tags of example {row} do not fit its words")));
+            }
+            let mut tags = tags.clone();
+            to_iob2(&mut tags);
+            let source = LabelSource::AcceptedSuggestion { model: suggestions.run.clone(), confidence };
+            let annotation = Annotation { labels: tags, source, by: self.user.clone(), at_ms };
+            ops.push(Op::SetTags { row, annotation: Some(annotation) });
+        }
+        let n = ops.len();
+        if n > 0 {
+            self.apply(Op::Batch { ops })?;
+        }
+        Ok(n)
     }
 
     /// Tags words `start..end` of a sentence as one entity of `kind`, or as outside (`O`) with

@@ -74,6 +74,9 @@ impl LabelPane {
                 _ => WordSelection { row, anchor: i, cursor: i },
             });
         }
+        self.suggested_tags_ui(ui, shared, row);
+        let Some(project) = &shared.project else { return };
+        let defs = project.labels().to_vec();
         let mut action = None;
         let Some(selection) = self.selection_in(row) else {
             ui.weak("Click a word to select it (shift+click to select several), then press an entity type's key.");

@@ -767,3 +767,40 @@ fn conll_files_in_iob1_and_bioes_are_imported_as_iob2() {
     assert_eq!(tags(&d, 0), "B-PER O O B-ORG I-ORG");
     assert_eq!(d.report.converted_tags, 2);
 }
+
+#[test]
+fn jsonl_entity_spans_become_words_with_iob2_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = concat!(
+        "{\"text\": \"Zoë moved to New York City.\", \"spans\": [{\"start\": 0, \"end\": 3, \"label\": \"PER\"}, {\"start\": 13, \"end\": 26, \"label\": \"LOC\"}]}\n",
+        "{\"text\": \"Acme hired Bob\", \"spans\": [[0, 4, \"ORG\"], [11, 14, \"PER\"]]}\n",
+        "{\"text\": \"nothing here\", \"spans\": []}\n",
+        "{\"text\": \"bad span\", \"spans\": [[0, 40, \"PER\"]]}\n",
+    );
+    let p = write(&dir, "entities.jsonl", body);
+    let s = sniff(&p, 5).unwrap();
+    assert_eq!(s.suggest_spec().target, Target::Spans("spans".into()), "a spans field is detected");
+    let d = auto(&p).unwrap();
+    assert_eq!(d.rows.len(), 3);
+    assert_eq!(d.rows[0].tokens.as_deref().unwrap(), ["Zoë", "moved", "to", "New", "York", "City", "."]);
+    assert_eq!(d.rows[0].tags.as_deref().unwrap(), ["B-PER", "O", "O", "B-LOC", "I-LOC", "I-LOC", "O"]);
+    assert_eq!(d.rows[1].tags.as_deref().unwrap(), ["B-ORG", "O", "B-PER"]);
+    assert_eq!(d.rows[2].tags.as_deref().unwrap(), ["O", "O"]);
+    let problem = &d.report.problems[0];
+    assert_eq!((problem.row, problem.line), (3, Some(4)));
+    assert!(problem.message.contains("beyond the text"), "{problem:?}");
+
+    // Training data and projects of tagged sentences take it like a CoNLL file.
+    assert!(attune::data::is_tagged_file(&p));
+    let tagged = attune::data::read_tagged(&p, None).unwrap();
+    assert_eq!(tagged.len(), 3);
+    assert_eq!(tagged.left_out.len(), 1);
+    assert_eq!(tagged.tag_set(), ["O", "B-LOC", "B-ORG", "B-PER", "I-LOC"]);
+
+    // Spans need JSON Lines.
+    let csv = write(&dir, "spans.csv", "text,spans\nhello,x\n");
+    let mut spec = sniff(&csv, 5).unwrap().suggest_spec();
+    spec.target = Target::Spans("spans".into());
+    let err = import_spec(&csv, &spec).unwrap_err().to_string();
+    assert!(err.contains("not JSON Lines"), "{err}");
+}

@@ -220,7 +220,7 @@ fn minilm_learns_conll2003_entities() {
         json_of(&ok(attune(&["eval", "--model", &s(&run), "--data", &s(&test), "--max-rows", "500", "--json"])));
     let f1 = printed["entity_micro_f1"].as_f64().unwrap();
     eprintln!("CoNLL-2003 test (500 sentences) entity micro F1 after 150 steps: {f1:.4}");
-    assert!(f1 >= 0.55, "entity micro F1 {f1}");
+    assert!(f1 >= 0.7, "entity micro F1 {f1}");
     for kind in ["PER", "LOC", "ORG", "MISC"] {
         assert!(printed["per_type"][kind]["support"].as_u64().unwrap() > 0, "{kind} is measured");
     }

@@ -9,7 +9,9 @@ use egui_plot::{Bar, BarChart, Plot};
 use super::shared::{Pane, Shared};
 use super::start_pane::browse_job;
 use super::worker::{Job, DRAIN_BUDGET};
-use crate::data::import::{import, sniff, ColumnRef, ImportProgress, ImportReport, ImportSpec, Sniffed, Target};
+use crate::data::import::{
+    import, sniff, ColumnRef, Format, ImportProgress, ImportReport, ImportSpec, Sniffed, Target,
+};
 use crate::project::{create_from_import, CreateOptions, Project, SplitPlan};
 
 enum ImportEvent {
@@ -26,6 +28,8 @@ pub struct DataPane {
     pair_column: Option<usize>,
     label_column: Option<usize>,
     score_column: Option<usize>,
+    /// JSON Lines: the column of entity spans by character offsets (named entities).
+    spans_column: Option<usize>,
     separator: String,
     project_dir: String,
     job: Option<Job<ImportEvent>>,
@@ -58,7 +62,11 @@ impl DataPane {
                         (columns.first().and_then(index), None, separator.clone().unwrap_or_default())
                     }
                     Target::Score(c) => (None, index(c), String::new()),
-                    Target::Unlabeled => (None, None, String::new()),
+                    Target::Unlabeled | Target::Spans(_) => (None, None, String::new()),
+                };
+                self.spans_column = match &spec.target {
+                    Target::Spans(c) => index(c),
+                    _ => None,
                 };
                 let stem =
                     path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "project".into());
@@ -105,6 +113,7 @@ impl DataPane {
     fn spec(&self, s: &Sniffed) -> ImportSpec {
         let name = |i: usize| ColumnRef::Name(s.columns.get(i).cloned().unwrap_or_default());
         let target = match (self.score_column, self.label_column) {
+            _ if self.spans_column.is_some() => Target::Spans(name(self.spans_column.unwrap_or_default())),
             (Some(c), _) => Target::Score(name(c)),
             (None, Some(c)) => Target::Labels {
                 columns: vec![name(c)],
@@ -215,6 +224,11 @@ impl DataPane {
             let label = ui.label("Score column (regression)").id;
             column_combo(ui, label, &columns, &mut self.score_column, true);
             ui.end_row();
+            if s.layout.format == Format::JsonLines {
+                let label = ui.label("Entity spans (character offsets)").id;
+                column_combo(ui, label, &columns, &mut self.spans_column, true);
+                ui.end_row();
+            }
             let sep = ui.label("Several labels per cell, separated by");
             ui.add(egui::TextEdit::singleline(&mut self.separator).desired_width(40.0)).labelled_by(sep.id);
             ui.end_row();

@@ -77,6 +77,11 @@ pub struct NewArgs {
     pub text_pair_column: Option<String>,
     #[arg(long, value_name = "NAME")]
     pub label_column: Option<String>,
+    /// JSON Lines: the field of entity spans by character offsets ([{"start", "end", "label"}] or
+    /// [[start, end, label]]); the texts become words with IOB2 tags (detected when named spans
+    /// or entities).
+    #[arg(long, value_name = "NAME")]
+    pub spans_column: Option<String>,
     /// A numeric target column (regression) instead of labels.
     #[arg(long, value_name = "NAME")]
     pub score_column: Option<String>,
@@ -199,6 +204,8 @@ fn import_one(path: &Path, args: &NewArgs) -> anyhow::Result<Imported> {
     }
     if args.unlabeled {
         spec.target = Target::Unlabeled;
+    } else if let Some(c) = &args.spans_column {
+        spec.target = Target::Spans(column(c));
     } else if let Some(c) = &args.score_column {
         spec.target = Target::Score(column(c));
     } else if let Some(c) = &args.label_column {

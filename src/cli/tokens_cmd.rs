@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::EvalArgs;
-use crate::data::read_tagged;
-use crate::model::{parse_device, resolve_model, split_words, LoadOptions, ModelConfig, TokenClassifier};
+use crate::data::{read_tagged, split_words};
+use crate::model::{parse_device, resolve_model, LoadOptions, ModelConfig, TokenClassifier};
 use crate::train::{entities, evaluate_tagged, EntityScores};
 
 /// The folder of a token classifier, when `spec` names one.

@@ -25,7 +25,7 @@ pub enum DataError {
     EmptyLabel { line: u64, column: String, path: PathBuf },
     #[error(
         "this is not a CoNLL/BIO file (a word and its tag on each line, a blank line between \
-         sentences), which training a token classifier needs — {path}"
+         sentences) nor JSON Lines with entity spans, which training a token classifier needs — {path}"
     )]
     NotTagged { path: PathBuf },
     #[error("no word of the file has an entity tag (all are O); a token classifier needs tagged examples — {path}")]

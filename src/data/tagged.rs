@@ -1,9 +1,9 @@
-//! Sentences with a tag per word (named entities in IOB2), read from a CoNLL/BIO file through
-//! the importer, for training and evaluating token classifiers.
+//! Sentences with a tag per word (named entities in IOB2), read from a CoNLL/BIO file or JSON
+//! Lines with entity spans through the importer, for training and evaluating token classifiers.
 
 use std::path::{Path, PathBuf};
 
-use super::import::{import, sniff, Format};
+use super::import::{import, sniff, Format, Sniffed, Target};
 use super::DataError;
 use crate::jobs::CancelToken;
 
@@ -52,16 +52,22 @@ impl TaggedSentences {
     }
 }
 
-/// Whether a file is a CoNLL/BIO token file (a word and its tag per line).
+/// Whether a file holds words with tags: a CoNLL/BIO token file (a word and its tag per line), or
+/// JSON Lines with entity spans (a `spans` or `entities` field).
 pub fn is_tagged_file(path: &Path) -> bool {
-    sniff(path, 1).is_ok_and(|s| s.layout.format == Format::Conll)
+    sniff(path, 1).is_ok_and(|s| is_tagged(&s))
 }
 
-/// Reads a CoNLL/BIO file (CoNLL-2003, WNUT-17, …); tags are converted to IOB2.
+fn is_tagged(sniffed: &Sniffed) -> bool {
+    sniffed.layout.format == Format::Conll || matches!(sniffed.suggest_spec().target, Target::Spans(_))
+}
+
+/// Reads a CoNLL/BIO file (CoNLL-2003, WNUT-17, …; tags are converted to IOB2), or JSON Lines
+/// with entity spans by character offsets.
 pub fn read_tagged(path: &Path, max_rows: Option<usize>) -> Result<TaggedSentences, DataError> {
     let import_error = |e: super::import::ImportError| DataError::Import(e.to_string());
     let sniffed = sniff(path, 1).map_err(import_error)?;
-    if sniffed.layout.format != Format::Conll {
+    if !is_tagged(&sniffed) {
         return Err(DataError::NotTagged { path: path.to_path_buf() });
     }
     let imported = import(path, &sniffed.suggest_spec(), &mut |_| {}, &CancelToken::new()).map_err(import_error)?;

@@ -31,7 +31,7 @@ pub use encoder::{Encoder, EncoderOutput};
 pub use error::ModelError;
 pub use layers::DropoutRng;
 pub use params::{Freeze, ParamStore};
-pub use token_classifier::{split_words, TokenClassifier, WordProbabilities};
+pub use token_classifier::{TokenClassifier, WordProbabilities};
 pub use tokenizer::{EncodedBatch, TextTokenizer, TokenizedText, TokenizedWords, WordEncoding};
 pub use weights::Checkpoint;
 

@@ -174,34 +174,3 @@ impl TokenClassifier {
         folder.save(dir)
     }
 }
-
-/// Splits a typed text into words as CoNLL files have them: at white space, with punctuation at
-/// the start or end of a word standing as its own word ("Paris," is "Paris" and ",").
-pub fn split_words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    for chunk in text.split_whitespace() {
-        let start = chunk.len() - chunk.trim_start_matches(|c: char| c.is_ascii_punctuation()).len();
-        let core_end = chunk.trim_end_matches(|c: char| c.is_ascii_punctuation()).len().max(start);
-        words.extend(chunk[..start].chars().map(String::from));
-        if core_end > start {
-            words.push(chunk[start..core_end].to_string());
-        }
-        words.extend(chunk[core_end..].chars().map(String::from));
-    }
-    words
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_words;
-
-    #[test]
-    fn punctuation_at_word_edges_stands_alone() {
-        assert_eq!(
-            split_words("I met (Ann) in Paris, U.S.A."),
-            ["I", "met", "(", "Ann", ")", "in", "Paris", ",", "U.S.A", "."]
-        );
-        assert_eq!(split_words("don't ..."), ["don't", ".", ".", "."]);
-        assert!(split_words("  ").is_empty());
-    }
-}

@@ -94,7 +94,8 @@ impl<'a> Collector<'a> {
                 if self.rows.len() == self.rows.capacity() {
                     self.grow();
                 }
-                if !r.labels.is_empty() || r.score.is_some() {
+                let has_entities = r.tags.as_ref().is_some_and(|t| t.iter().any(|t| t != "O"));
+                if !r.labels.is_empty() || r.score.is_some() || has_entities {
                     self.targeted += 1;
                 }
                 self.rows.push(r);

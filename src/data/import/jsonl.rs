@@ -1,7 +1,8 @@
 //! JSON Lines: one JSON object per line. Columns are the object's fields, nested ones by dotted
 //! path (`meta.text`), found in the first 100 objects. Strings, numbers and booleans are read
 //! as text; `null` is an empty cell; arrays are lists (several labels, or words of a text).
-//! A line that is not a JSON object, or lacks a chosen field, is a row problem.
+//! A line that is not a JSON object, or lacks a chosen field, is a row problem. Entity spans by
+//! character offsets become words with IOB2 tags (see `spans.rs`).
 
 use std::borrow::Cow;
 use std::io::BufRead;
@@ -11,6 +12,7 @@ use serde_json::{Map, Value};
 use super::collect::Collector;
 use super::lines::{is_blank, Line, Lines};
 use super::mapping::{build_row, resolve, Cell, Mapping};
+use super::spans::words_and_tags;
 use super::{ImportError, ImportSpec, TextEncoding};
 
 const LOOKAHEAD_LINES: usize = 100;
@@ -133,8 +135,16 @@ fn take(
     c: &mut Collector,
 ) -> Result<(), ImportError> {
     let row = c.next_row()?;
-    let result = parse_object(bytes)
-        .and_then(|object| build_row(mapping, row, |&k| cell(lookup(&object, &columns[k].keys), &columns[k].name)));
+    let result = parse_object(bytes).and_then(|object| {
+        let mut built = build_row(mapping, row, |&k| cell(lookup(&object, &columns[k].keys), &columns[k].name))?;
+        if let Some(spans) = &mapping.spans {
+            // Offsets count characters of the text as written (not trimmed).
+            let raw = lookup(&object, &columns[mapping.text.key].keys).and_then(Value::as_str).unwrap_or(&built.text);
+            let (words, tags) = words_and_tags(raw, lookup(&object, &columns[spans.key].keys))?;
+            (built.tokens, built.tags) = (Some(words), Some(tags));
+        }
+        Ok(built)
+    });
     c.push(row, Some(line), result);
     Ok(())
 }

@@ -21,6 +21,8 @@ pub(crate) struct Mapping<K> {
     pub pair: Option<Column<K>>,
     pub labels: Vec<Column<K>>,
     pub score: Option<Column<K>>,
+    /// The column of entity spans (JSON Lines), read by the JSON reader itself.
+    pub spans: Option<Column<K>>,
     pub separator: Option<String>,
 }
 
@@ -30,6 +32,9 @@ impl<K> Mapping<K> {
         if let Some(score) = &self.score {
             return Some(("score", score.name.clone()));
         }
+        if let Some(spans) = &self.spans {
+            return Some(("entity spans", spans.name.clone()));
+        }
         if self.labels.is_empty() {
             return None;
         }
@@ -38,7 +43,7 @@ impl<K> Mapping<K> {
 
     /// Every column the spec uses, with its key.
     pub fn keys(&self) -> impl Iterator<Item = &Column<K>> {
-        std::iter::once(&self.text).chain(&self.pair).chain(&self.labels).chain(&self.score)
+        std::iter::once(&self.text).chain(&self.pair).chain(&self.labels).chain(&self.score).chain(&self.spans)
     }
 }
 
@@ -46,17 +51,22 @@ impl<K> Mapping<K> {
 pub(crate) fn resolve(spec: &ImportSpec, columns: &[String], path: &Path) -> Result<Mapping<usize>, ImportError> {
     let find = |r: &ColumnRef| find_column(r, columns, path).map(|key| Column { key, name: columns[key].clone() });
     let (labels, score, separator) = match &spec.target {
-        Target::Unlabeled => (Vec::new(), None, None),
+        Target::Unlabeled | Target::Spans(_) => (Vec::new(), None, None),
         Target::Labels { columns: refs, separator } => {
             (refs.iter().map(find).collect::<Result<_, _>>()?, None, separator.clone())
         }
         Target::Score(r) => (Vec::new(), Some(find(r)?), None),
+    };
+    let spans = match &spec.target {
+        Target::Spans(r) => Some(find(r)?),
+        _ => None,
     };
     Ok(Mapping {
         text: find(&spec.text)?,
         pair: spec.text_pair.as_ref().map(find).transpose()?,
         labels,
         score,
+        spans,
         separator: separator.filter(|s| !s.is_empty()),
     })
 }
@@ -190,6 +200,7 @@ mod tests {
             pair: None,
             labels: vec![Column { key: 1, name: "labels".into() }],
             score: None,
+            spans: None,
             separator: separator.map(String::from),
         }
     }

@@ -22,6 +22,7 @@ mod records;
 mod rows;
 mod sniff;
 mod source;
+mod spans;
 mod spec;
 mod suggest;
 mod tags;
@@ -50,6 +51,7 @@ pub fn import(
     on_progress: &mut dyn FnMut(ImportProgress),
     cancel: &CancelToken,
 ) -> Result<Imported, ImportError> {
+    check_spans(spec, path)?;
     let before = stamp(path)?;
     let file = std::fs::File::open(path).map_err(|e| open_error(path, e))?;
     let failed = AtomicBool::new(false);
@@ -90,6 +92,7 @@ pub fn import_bytes(
     cancel: &CancelToken,
 ) -> Result<Imported, ImportError> {
     let path = Path::new(name);
+    check_spans(spec, path)?;
     let counted = Tally::default();
     let progress = Progress { on_progress, cancel, total_bytes: bytes.len() as u64, tally: counted.clone() };
     let (rows, report, columns) = match spec.layout.format {
@@ -101,6 +104,19 @@ pub fn import_bytes(
 }
 
 type Read3 = (Vec<ImportedRow>, ImportReport, Vec<String>);
+
+/// Entity spans by character offsets are only read from JSON Lines.
+fn check_spans(spec: &ImportSpec, path: &Path) -> Result<(), ImportError> {
+    if matches!(spec.target, Target::Spans(_)) && spec.layout.format != Format::JsonLines {
+        return Err(ImportError::UnsupportedFile {
+            path: path.to_path_buf(),
+            kind: "a file with entity spans that is not JSON Lines",
+            advice: "give the spans as JSON Lines ({\"text\": …, \"spans\": [{\"start\", \"end\", \"label\"}]}), \
+                     or the words and tags as a CoNLL file",
+        });
+    }
+    Ok(())
+}
 
 fn read_text<R: Read + Send>(raw: R, spec: &ImportSpec, progress: Progress, path: &Path) -> Result<Read3, ImportError> {
     let enc = spec.layout.encoding;

@@ -46,6 +46,9 @@ pub enum Target {
     Labels { columns: Vec<ColumnRef>, separator: Option<String> },
     /// A numeric target; an empty cell leaves the row without a score, text is a row problem.
     Score(ColumnRef),
+    /// Entity spans by character offsets (JSON Lines only): a list of `{"start", "end",
+    /// "label"}` objects or `[start, end, label]` triples; the text becomes words with IOB2 tags.
+    Spans(ColumnRef),
 }
 
 /// The layout of the file and the columns to take from it. CoNLL and plain-text files ignore

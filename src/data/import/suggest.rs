@@ -67,7 +67,10 @@ impl Sniffed {
             None => named(&TEXT_NAMES, &[]).or_else(|| self.longest_column()).unwrap_or(0),
         };
         let used: Vec<usize> = std::iter::once(text).chain(pair.map(|(_, b)| b)).collect();
-        let target = if let Some(label) = named(&LABEL_NAMES, &used) {
+        let spans = (self.layout.format == Format::JsonLines).then(|| named(&SPAN_NAMES, &used)).flatten();
+        let target = if let Some(spans) = spans {
+            Target::Spans(self.column_ref(spans))
+        } else if let Some(label) = named(&LABEL_NAMES, &used) {
             Target::Labels { columns: vec![self.column_ref(label)], separator: self.separator(label) }
         } else if let Some(score) = named(&SCORE_NAMES, &used) {
             Target::Score(self.column_ref(score))
@@ -121,6 +124,9 @@ impl Sniffed {
             .map(|s| s.to_string())
     }
 }
+
+/// JSON Lines fields that hold entity spans by character offsets.
+const SPAN_NAMES: [&str; 4] = ["spans", "entities", "ner", "entity_spans"];
 
 fn last_segment(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)

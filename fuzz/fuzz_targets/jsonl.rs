@@ -1,4 +1,4 @@
-//! JSON Lines with dotted paths. Must never panic.
+//! JSON Lines with dotted paths, labels, scores or entity spans. Must never panic.
 #![no_main]
 
 use attune::data::import::{import_bytes, Format, ImportSpec, Layout, Target, TextEncoding};
@@ -13,7 +13,9 @@ fuzz_target!(|data: &[u8]| {
         layout,
         text: text.into(),
         text_pair: (a & 4 != 0).then(|| "pair".into()),
-        target: if a & 8 != 0 {
+        target: if a & 32 != 0 {
+            Target::Spans("spans".into())
+        } else if a & 8 != 0 {
             Target::Score("score".into())
         } else {
             Target::Labels { columns: vec!["label".into()], separator: (a & 16 != 0).then(|| ",".to_string()) }

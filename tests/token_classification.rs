@@ -133,32 +133,59 @@ fn a_project_of_tagged_sentences_trains_a_token_classifier() {
     let f1 = info["best"]["entity_micro_f1"].as_f64().unwrap();
     assert!(f1 >= 0.9, "validation split entity F1 {f1}");
 
-    // The model suggests tags for every sentence; accepting them records where they came from.
-    let listed = json_of(&ok(attune(&["suggest", "--project", &s(&dir), "--json"])));
-    let sentences = listed["unreviewed"].as_u64().unwrap();
-    assert_eq!(sentences, 400, "{listed}");
-    let first = &listed["suggestions"][0];
-    let first_tags = first["tags"].as_array().unwrap();
-    assert!(
-        !first_tags.is_empty() && first_tags.iter().all(|t| t == "O" || t.as_str().unwrap().contains('-')),
-        "{first}"
-    );
-    let accepted = json_of(&ok(attune(&["suggest", "--project", &s(&dir), "--accept-above", "0.5", "--json"])));
+    // Its tags on sentences of the same kind that have none yet: listed where it disagrees, and
+    // accepted above a confidence (recorded as accepted from the run); imported entities are kept.
+    let untagged = tmp.path().join("untagged.conll");
+    common::write_tagged_conll(&untagged, 150, 4);
+    let plain: String = std::fs::read_to_string(&untagged)
+        .unwrap()
+        .lines()
+        .map(|l| match l.split_once(' ') {
+            Some((word, _)) if !l.starts_with("-DOCSTART-") => format!("{word} O\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(&untagged, plain).unwrap();
+    let dir2 = tmp.path().join("project2");
+    ok(attune(&["project", "new", &s(&dir2), "--data", &s(&untagged)]));
+    ok(attune(&["project", "labels", &s(&dir2), "--add", "PER", "--add", "LOC"]));
+    let listed = json_of(&ok(attune(&["suggest", "--project", &s(&dir2), "--run", &s(&run), "--json"])));
+    let disagreeing = listed["disagreeing"].as_u64().unwrap();
+    assert!(disagreeing > 50, "the model finds entities in most untagged sentences: {listed}");
+    let first_tags = listed["suggestions"][0]["tags"].as_array().unwrap();
+    assert!(first_tags.iter().all(|t| t == "O" || t.as_str().unwrap().contains('-')), "{listed}");
+    let accepted = json_of(&ok(attune(&[
+        "suggest",
+        "--project",
+        &s(&dir2),
+        "--run",
+        &s(&run),
+        "--accept-above",
+        "0.5",
+        "--json",
+    ])));
     let n = accepted["accepted"].as_u64().unwrap();
-    assert!(n > 300, "a model at entity F1 {f1} is sure of most sentences: {n}");
-    assert_eq!(accepted["unreviewed"].as_u64().unwrap(), 400 - n);
-    let project = attune::project::Project::open(&dir).unwrap();
+    assert!(n > disagreeing / 2, "a model at entity F1 {f1} is sure of most: {n} of {disagreeing}");
+    assert_eq!(accepted["disagreeing"].as_u64().unwrap(), disagreeing - n);
+    let project = attune::project::Project::open(&dir2).unwrap();
     let row = (0..project.len()).find(|&r| project.tag_edit(r).is_some()).unwrap();
+    let run_name = run.file_name().unwrap().to_str().unwrap();
     assert!(matches!(
         &project.tag_edit(row).unwrap().source,
-        attune::project::LabelSource::AcceptedSuggestion { model, .. } if model == run.file_name().unwrap().to_str().unwrap()
+        attune::project::LabelSource::AcceptedSuggestion { model, .. } if model == run_name
     ));
     let suggested = json_of(&std::fs::read_to_string(run.join("tag_suggestions.json")).unwrap());
-    assert_eq!(
-        project.tags_of(row).unwrap(),
-        suggested["tags"][row].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect::<Vec<_>>()
-    );
-    drop(project);
+    let mut expected: Vec<String> =
+        suggested["tags"][row].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+    attune::data::import::to_iob2(&mut expected);
+    assert_eq!(project.tags_of(row).unwrap(), expected, "the suggested tags, kept IOB2");
+    // On its own project (imported entities), nothing with an entity is overwritten.
+    let own = json_of(&ok(attune(&["suggest", "--project", &s(&dir), "--accept-above", "0.0", "--json"])));
+    let own_project = attune::project::Project::open(&dir).unwrap();
+    for r in (0..own_project.len()).filter(|&r| own_project.tag_edit(r).is_some()) {
+        assert!(own_project.example(r).unwrap().tags.as_ref().unwrap().iter().all(|t| t == "O"), "{own}");
+    }
+    drop((project, own_project));
 
     // Asking for text classification on this project says why not.
     let err = attune(&["train", "--project", &s(&dir), "--model", &s(&model), "--task", "text-classification"]);

@@ -6,7 +6,7 @@ use super::widgets::confusion_ui;
 use crate::data::TaggedSentences;
 use crate::model::{LoadOptions, TokenClassifier};
 use crate::project::{tagged_sentences, Project, Split};
-use crate::train::{evaluate_tagged, EntityMetrics};
+use crate::train::{evaluate_tagged, EntityMetrics, RunInfo};
 
 /// A token classifier measured on the project's validation (or test) sentences.
 pub struct EntityResult {
@@ -36,7 +36,9 @@ pub fn measure(
     rows: Vec<usize>,
     data: TaggedSentences,
 ) -> Result<EntityResult, String> {
-    let model = TokenClassifier::load(run_dir, &LoadOptions { max_len: 256, ..LoadOptions::default() })
+    // Sentences are cut where the run's training cut them.
+    let max_len = RunInfo::read(run_dir).map_or(256, |info| info.config.max_len);
+    let model = TokenClassifier::load(run_dir, &LoadOptions { max_len, ..LoadOptions::default() })
         .map_err(|e| e.to_string())?;
     let eval = evaluate_tagged(&model, &data, 32).map_err(|e| e.to_string())?;
     Ok(EntityResult {

@@ -106,6 +106,9 @@ impl LabelPane {
         let has_predictions = project.predictions.is_some();
         let tags_words = project.meta.task == Task::TokenClassification;
         if tags_words {
+            // Tagged sentences have no label-next queue, label filter or bulk labels (yet).
+            (self.queue.on, self.label_filter, self.unlabeled_only, self.disagrees_only, self.by_confidence) =
+                (false, None, false, false, false);
             self.tag_suggestions_bar(ui, shared);
         }
         ui.horizontal(|ui| {
@@ -144,6 +147,9 @@ impl LabelPane {
                 search.request_focus();
                 self.focus_search = false;
             }
+            if tags_words {
+                return;
+            }
             let combo_label = ui.label("Label filter");
             egui::ComboBox::from_id_salt("Label filter")
                 .selected_text(self.label_filter.clone().unwrap_or_else(|| "any label".into()))
@@ -172,6 +178,9 @@ impl LabelPane {
         });
         ui.horizontal(|ui| {
             ui.label(format!("{} examples shown", self.rows.len()));
+            if tags_words {
+                return;
+            }
             let combo_label = ui.label("Label to set");
             egui::ComboBox::from_id_salt("Label to set")
                 .selected_text(self.bulk_label.clone().unwrap_or_else(|| "choose a label".into()))

@@ -118,7 +118,10 @@ impl Shared {
         // Suggestions made earlier with the project's model come back with it.
         if let Some(run) = &project.meta.run {
             project.predictions = load_predictions(&project.runs_dir().join(run), project.len());
-            project.tag_suggestions = load_tag_suggestions(&project.runs_dir().join(run), project.len());
+            if project.meta.task == crate::project::Task::TokenClassification {
+                let sentences = crate::assist::project_sentences(&project);
+                project.tag_suggestions = load_tag_suggestions(&project.runs_dir().join(run), &sentences);
+            }
         }
         self.project = Some(project);
         self.current_row = None;

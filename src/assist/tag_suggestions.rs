@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::jobs::CancelToken;
 use crate::model::{write_atomic, LoadOptions, TokenClassifier};
-use crate::project::{Project, TagSuggestions};
+use crate::project::{sentences_hash, Project, TagSuggestions};
 use crate::train::RunInfo;
 
 use super::AssistError;
@@ -34,6 +34,7 @@ pub fn suggest_tags(
         run,
         tags: Vec::with_capacity(sentences.len()),
         confidence: Vec::with_capacity(sentences.len()),
+        sentences_hash: sentences_hash(sentences),
     };
     for chunk in sentences.chunks(CHUNK) {
         if cancel.is_cancelled() {
@@ -42,9 +43,13 @@ pub fn suggest_tags(
         let words: Vec<Vec<String>> = chunk.iter().map(|s| s.clone().unwrap_or_default()).collect();
         let probabilities = model.predict_words(&words, 32)?;
         for (sentence, probs) in chunk.iter().zip(&probabilities) {
+            let saw_all = !probs.is_empty() && probs.iter().all(Option::is_some);
             let sure = probs.iter().flatten().map(|p| p.iter().copied().fold(0.0f32, f32::max)).fold(1.0f32, f32::min);
-            out.tags.push(sentence.as_ref().map(|_| model.tags_of(probs)));
-            out.confidence.push(if sentence.is_some() { sure } else { 0.0 });
+            // A word the model did not see gets no tag (accepting keeps the word's own).
+            let tags =
+                model.tags_of(probs).into_iter().zip(probs).map(|(t, p)| if p.is_some() { t } else { String::new() });
+            out.tags.push(sentence.as_ref().map(|_| tags.collect()));
+            out.confidence.push(if sentence.is_some() && saw_all { sure } else { 0.0 });
         }
         on_progress(out.tags.len(), sentences.len());
     }
@@ -59,9 +64,10 @@ pub fn save_tag_suggestions(run_dir: &Path, suggestions: &TagSuggestions) -> Res
     write_atomic(&path, &bytes).map_err(|e| AssistError::Write { path, reason: e.to_string() })
 }
 
-/// Saved tag suggestions of a run, when they cover exactly `examples` examples.
-pub fn load_tag_suggestions(run_dir: &Path, examples: usize) -> Option<TagSuggestions> {
+/// Saved tag suggestions of a run, when they were made for exactly these sentences.
+pub fn load_tag_suggestions(run_dir: &Path, sentences: &[Option<Vec<String>>]) -> Option<TagSuggestions> {
     let bytes = std::fs::read(run_dir.join(TAG_SUGGESTIONS_FILE)).ok()?;
     let s: TagSuggestions = serde_json::from_slice(&bytes).ok()?;
-    (s.tags.len() == examples && s.confidence.len() == examples).then_some(s)
+    let fits = s.tags.len() == sentences.len() && s.confidence.len() == sentences.len();
+    (fits && s.sentences_hash == sentences_hash(sentences)).then_some(s)
 }

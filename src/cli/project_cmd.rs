@@ -48,7 +48,7 @@ pub struct TagArgs {
     #[arg(long, value_name = "N", conflicts_with = "phrase", required_unless_present = "phrase")]
     pub row: Option<usize>,
     /// The words to tag, as 0-based START..END (END not included), e.g. 3..5.
-    #[arg(long, value_name = "START..END", requires = "row")]
+    #[arg(long, value_name = "START..END", requires = "row", required_unless_present = "phrase")]
     pub words: Option<String>,
     /// Tag every occurrence of these words (separated by spaces) in every sentence.
     #[arg(long)]
@@ -175,15 +175,13 @@ fn tag(args: TagArgs) -> anyhow::Result<()> {
         println!("tagged {n} occurrences of \"{phrase}\" as {kind}");
         return Ok(());
     }
-    let Some(row) = args.row else { anyhow::bail!("give --row N --words START..END, or --phrase") };
-    let words = project.example(row).and_then(|e| e.tokens.as_ref()).map_or(0, Vec::len);
-    let (start, end) = match &args.words {
-        Some(range) => range
-            .split_once("..")
-            .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
-            .ok_or_else(|| anyhow::anyhow!("--words takes START..END, e.g. 3..5 (END not included)"))?,
-        None => (0, words),
+    let (Some(row), Some(range)) = (args.row, &args.words) else {
+        anyhow::bail!("give --row N --words START..END, or --phrase")
     };
+    let (start, end) = range
+        .split_once("..")
+        .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+        .ok_or_else(|| anyhow::anyhow!("--words takes START..END, e.g. 3..5 (END not included)"))?;
     project.tag_span(row, start, end, args.kind.as_deref())?;
     println!("sentence {row}: {}", project.tags_of(row).unwrap_or_default().join(" "));
     Ok(())

@@ -33,7 +33,7 @@ pub use sample::create_sample_project;
 pub use splits::stratified_splits;
 pub use state::{Op, State};
 pub use suggestions::LabelSourceCounts;
-pub use tagging::TagSuggestions;
+pub use tagging::{sentences_hash, TagSuggestions};
 pub use training::{project_tagged_data, project_training_data, tagged_sentences};
 pub use types::{now_ms, Annotation, Example, LabelDef, LabelSource, Split};
 
@@ -226,6 +226,15 @@ impl Project {
     /// Applies a change durably: checked, journaled and synced, then applied in memory.
     /// On error nothing changes, in memory or on disk.
     pub fn apply(&mut self, op: Op) -> Result<(), ProjectError> {
+        if self.meta.task == Task::TokenClassification
+            && matches!(op, Op::RenameLabel { .. } | Op::MergeLabels { .. } | Op::DeleteLabel { .. })
+        {
+            return Err(ProjectError::Invalid(
+                "renaming, merging or deleting entity types is not supported yet: the tags of the sentences \
+                 would keep the old names; add a new type and tag its words instead"
+                    .into(),
+            ));
+        }
         let inverse = self.commit(&op)?;
         self.undo.push(inverse);
         self.redo.clear();

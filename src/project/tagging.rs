@@ -11,13 +11,35 @@ use crate::data::import::to_iob2;
 use super::{now_ms, Annotation, LabelSource, Op, Project, ProjectError};
 
 /// A token classifier's tags for every sentence of a project (None for rows that are not
-/// sentences), with its confidence in each sentence: the lowest top probability of its words.
+/// sentences; an empty tag for a word the model did not see), with its confidence in each
+/// sentence: the lowest top probability of its words (0 when it did not see them all).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TagSuggestions {
     /// The run that made them.
     pub run: String,
     pub tags: Vec<Option<Vec<String>>>,
     pub confidence: Vec<f32>,
+    /// A hash of the sentences' words, so that saved suggestions are only reused for them.
+    #[serde(default)]
+    pub sentences_hash: u64,
+}
+
+/// A stable hash (FNV-1a) of sentences' words.
+pub fn sentences_hash(sentences: &[Option<Vec<String>>]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for sentence in sentences {
+        for word in sentence.iter().flatten() {
+            eat(word.as_bytes());
+            eat(&[0]);
+        }
+        eat(&[1]);
+    }
+    hash
 }
 
 impl Project {
@@ -76,7 +98,10 @@ impl Project {
             if words.len() != tags.len() {
                 return Err(ProjectError::Invalid(format!("the suggested tags of example {row} do not fit its words")));
             }
-            let mut tags = tags.clone();
+            // Words the model did not see (cut off by its maximum length) keep their tags.
+            let (_, current) = self.words_and_tags(row)?;
+            let mut tags: Vec<String> =
+                tags.iter().zip(&current).map(|(t, c)| if t.is_empty() { c.clone() } else { t.clone() }).collect();
             to_iob2(&mut tags);
             let source = LabelSource::AcceptedSuggestion { model: suggestions.run.clone(), confidence };
             let annotation = Annotation { labels: tags, source, by: self.user.clone(), at_ms };
@@ -137,8 +162,12 @@ impl Project {
     }
 }
 
-/// Writes one span into IOB2 tags: `B-kind I-kind…`, or `O` for None.
+/// Writes one span into IOB2 tags: `B-kind I-kind…`, or `O` for None. A word right after the
+/// span that continued an entity begins its own (what is left of the entity stays one).
 fn span_tags(tags: &mut [String], start: usize, end: usize, kind: Option<&str>) {
+    if let Some(kind) = tags.get(end).and_then(|t| t.strip_prefix("I-")).map(String::from) {
+        tags[end] = format!("B-{kind}");
+    }
     for (i, tag) in tags[start..end].iter_mut().enumerate() {
         *tag = match kind {
             Some(k) if i == 0 => format!("B-{k}"),

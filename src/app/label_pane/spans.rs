@@ -33,9 +33,9 @@ enum SpanAction {
 }
 
 impl LabelPane {
-    /// The current selection, if it belongs to this row.
-    fn selection_in(&self, row: usize) -> Option<WordSelection> {
-        self.words.filter(|s| s.row == row)
+    /// The current selection, if it belongs to this row (of `words` words).
+    fn selection_in(&self, row: usize, words: usize) -> Option<WordSelection> {
+        self.words.filter(|s| s.row == row && s.anchor.max(s.cursor) < words)
     }
 
     pub(super) fn tags_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared, row: usize) {
@@ -43,7 +43,7 @@ impl LabelPane {
         let Some(words) = project.example(row).and_then(|e| e.tokens.clone()) else { return };
         let tags: Vec<String> = project.tags_of(row).map(<[String]>::to_vec).unwrap_or_default();
         let defs = project.labels().to_vec();
-        let selected = self.selection_in(row).map(|s| s.range());
+        let selected = self.selection_in(row, words.len()).map(|s| s.range());
         let shift = ui.input(|i| i.modifiers.shift);
         let mut clicked = None;
         ui.horizontal_wrapped(|ui| {
@@ -69,7 +69,7 @@ impl LabelPane {
             }
         });
         if let Some(i) = clicked {
-            self.words = Some(match self.selection_in(row) {
+            self.words = Some(match self.selection_in(row, words.len()) {
                 Some(s) if shift => WordSelection { cursor: i, ..s },
                 _ => WordSelection { row, anchor: i, cursor: i },
             });
@@ -78,7 +78,7 @@ impl LabelPane {
         let Some(project) = &shared.project else { return };
         let defs = project.labels().to_vec();
         let mut action = None;
-        let Some(selection) = self.selection_in(row) else {
+        let Some(selection) = self.selection_in(row, words.len()) else {
             ui.weak("Click a word to select it (shift+click to select several), then press an entity type's key.");
             return;
         };
@@ -127,7 +127,8 @@ impl LabelPane {
     /// Tags the selected words of the current sentence as `kind` (None: not an entity).
     fn tag_selection(&mut self, shared: &mut Shared, kind: Option<String>) {
         let (Some(row), Some(project)) = (shared.current_row, shared.project.as_mut()) else { return };
-        let Some(selection) = self.selection_in(row) else {
+        let words = project.example(row).and_then(|e| e.tokens.as_ref()).map_or(0, Vec::len);
+        let Some(selection) = self.selection_in(row, words) else {
             return shared.notes.info("Select one or more words first (click, shift+click).");
         };
         let range = selection.range();
@@ -156,7 +157,7 @@ impl LabelPane {
             )
         });
         if (left || right) && count > 0 {
-            let current = self.selection_in(row).unwrap_or(WordSelection { row, anchor: 0, cursor: 0 });
+            let current = self.selection_in(row, count).unwrap_or(WordSelection { row, anchor: 0, cursor: 0 });
             let cursor = if left { current.cursor.saturating_sub(1) } else { (current.cursor + 1).min(count - 1) };
             let anchor = if shift { current.anchor } else { cursor };
             self.words = Some(WordSelection { row, anchor, cursor });

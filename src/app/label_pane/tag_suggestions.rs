@@ -19,6 +19,8 @@ pub(super) enum TagEvent {
 pub(super) struct TagSuggesting {
     job: Option<Job<TagEvent>>,
     progress: Option<(usize, usize)>,
+    /// The project the running job tags (its result is dropped if another one is open by then).
+    project_dir: Option<std::path::PathBuf>,
 }
 
 impl LabelPane {
@@ -28,7 +30,10 @@ impl LabelPane {
             match event {
                 TagEvent::Progress(done, total) => self.tagging.progress = Some((done, total)),
                 TagEvent::Done(Ok(s)) => {
-                    if let Some(project) = &mut shared.project {
+                    let same = |p: &crate::project::Project| {
+                        Some(p.dir()) == self.tagging.project_dir.as_deref() && s.tags.len() == p.len()
+                    };
+                    if let Some(project) = shared.project.as_mut().filter(|p| same(p)) {
                         shared.notes.info(format!("Tags suggested by {} for every sentence", s.run));
                         project.tag_suggestions = Some(s);
                         shared.revision += 1;
@@ -83,7 +88,10 @@ impl LabelPane {
             tx.send(TagEvent::Done(result));
         });
         match spawned {
-            Ok(job) => self.tagging.job = Some(job),
+            Ok(job) => {
+                self.tagging.job = Some(job);
+                self.tagging.project_dir = Some(project.dir().to_path_buf());
+            }
             Err(e) => shared.notes.error(e),
         }
     }
@@ -96,7 +104,7 @@ impl LabelPane {
             return;
         };
         let Some(Some(tags)) = s.tags.get(row) else { return };
-        if project.tags_of(row) == Some(tags.as_slice()) {
+        if tags.len() != words.len() || project.tags_of(row) == Some(tags.as_slice()) {
             return;
         }
         let found: Vec<String> = entities(tags)
@@ -115,16 +123,24 @@ impl LabelPane {
         }
     }
 
-    /// Accepts the suggested tags of a sentence; true when it was a sentence with suggestions.
+    /// Accepts the suggested tags of a sentence; true when they were accepted.
     pub(super) fn accept_suggested_tags(&mut self, shared: &mut Shared, row: usize) -> bool {
         let Some(project) = shared.project.as_mut() else { return false };
-        let Some(suggestions) = project.tag_suggestions.take() else { return false };
+        let Some(suggestions) = project.tag_suggestions.take() else {
+            shared.notes.info("There are no suggested tags yet: click \"Suggest tags with the project's model\".");
+            return false;
+        };
         let result = project.accept_tag_suggestions(&[row], &suggestions);
         project.tag_suggestions = Some(suggestions);
         match result {
-            Ok(_) => shared.revision += 1,
-            Err(e) => shared.notes.error(e.to_string()),
+            Ok(_) => {
+                shared.revision += 1;
+                true
+            }
+            Err(e) => {
+                shared.notes.error(e.to_string());
+                false
+            }
         }
-        true
     }
 }

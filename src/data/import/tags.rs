@@ -1,8 +1,8 @@
 //! Entity tags as Attune keeps them: IOB2 (`B-X` begins every entity, `I-X` continues it, `O`
 //! is outside). CoNLL files in IOB1 (`I-X` begins an entity unless it follows one of the same
-//! type), BIOES/IOBES (`S-X` single, `E-X` end) or BILOU (`U-X`, `L-X`), and tags written with
-//! `_` instead of `-`, are converted on import so that training and seqeval-style metrics see
-//! one scheme.
+//! type), BIOES/IOBES (`S-X` single, `E-X` end), BILOU (`U-X`, `L-X`) or IO (bare `X`), and tags
+//! written with `_` instead of `-` or a lowercase prefix, are converted on import so that training
+//! and seqeval-style metrics see one scheme.
 
 /// Rewrites one sentence's tags as IOB2; returns how many tags changed.
 pub fn to_iob2(tags: &mut [String]) -> usize {
@@ -10,11 +10,22 @@ pub fn to_iob2(tags: &mut [String]) -> usize {
     let mut previous_type: Option<String> = None;
     for tag in tags.iter_mut() {
         let (prefix, kind) = match tag.as_str() {
-            "O" => (None, None),
-            t if t.len() > 2 && matches!(t.as_bytes()[1], b'-' | b'_') => (t.chars().next(), Some(t[2..].to_string())),
-            _ => (None, None),
+            "O" | "o" | "" => (None, None),
+            t if t.len() > 2
+                && t.is_char_boundary(2)
+                && matches!(t.as_bytes()[1], b'-' | b'_')
+                && matches!(t.as_bytes()[0].to_ascii_uppercase(), b'B' | b'I' | b'E' | b'S' | b'L' | b'U') =>
+            {
+                (t.chars().next().map(|c| c.to_ascii_uppercase()), Some(t[2..].to_string()))
+            }
+            // A bare type (the IO scheme: "PER PER O"): inside an entity of that type.
+            t => (Some('I'), Some(t.to_string())),
         };
         let (Some(prefix), Some(kind)) = (prefix, kind) else {
+            if tag.as_str() != "O" {
+                *tag = "O".to_string();
+                changed += 1;
+            }
             previous_type = None;
             continue;
         };
@@ -57,5 +68,7 @@ mod tests {
         assert_eq!(convert("S-PER B-ORG I-ORG E-ORG S-ORG E-ORG"), ("B-PER B-ORG I-ORG I-ORG B-ORG B-ORG".into(), 4));
         assert_eq!(convert("U-LOC B-MISC L-MISC"), ("B-LOC B-MISC I-MISC".into(), 2));
         assert_eq!(convert("B_PER I_PER O"), ("B-PER I-PER O".into(), 2));
+        // Lowercase prefixes and bare types (the IO scheme).
+        assert_eq!(convert("b-per i-per o PER PER O LOC"), ("B-per I-per O B-PER I-PER O B-LOC".into(), 6));
     }
 }

@@ -91,6 +91,33 @@ fn a_tagging_rule_is_learned_and_measured_as_seqeval_does() {
         .collect();
     assert_eq!(entities, [("PER".to_string(), "alpha".to_string()), ("LOC".to_string(), "charlie delta".to_string())]);
 
+    // Why "delta" is inside a place: "charlie" before it weighs most (integrated gradients, whose
+    // attributions add up to the score change).
+    let why = json_of(&ok(attune(&[
+        "explain",
+        "--model",
+        &s(&run),
+        "--word",
+        "4",
+        "--json",
+        "echo alpha saw charlie delta",
+    ])));
+    assert_eq!(why["predicted"], "I-LOC", "{why}");
+    let weight = |w: &str| {
+        why["words"].as_array().unwrap().iter().find(|x| x["word"] == w).unwrap()["attribution"].as_f64().unwrap()
+    };
+    for other in ["echo", "alpha", "saw"] {
+        assert!(weight("charlie") > weight(other).abs(), "charlie outweighs {other}: {why}");
+    }
+    let c = &why["completeness"];
+    let gap = (c["sum_attributions"].as_f64().unwrap() - c["score_delta"].as_f64().unwrap()).abs()
+        / c["score_delta"].as_f64().unwrap().abs();
+    assert!(gap < 0.05, "attributions add up: {c}");
+    let err = attune(&["explain", "--model", &s(&run), "echo alpha"]);
+    assert!(String::from_utf8_lossy(&err.stderr).contains("--word N (the words are 0:echo 1:alpha)"));
+    let err = attune(&["explain", "--model", &s(&run), "--word", "1", "--method", "occlusion", "echo alpha"]);
+    assert!(String::from_utf8_lossy(&err.stderr).contains("integrated gradients or gradient × input"));
+
     // Text-classifier paths say what this model is instead of failing obscurely.
     let err = SequenceClassifier::load(&run, &LoadOptions::default()).err().unwrap().to_string();
     assert!(err.contains("tags each word"), "{err}");

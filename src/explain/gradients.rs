@@ -4,13 +4,13 @@
 
 use candle_core::{DType, Tensor, Var, D};
 
-use super::{Baseline, Completeness, ExplainError, ExplainOptions};
+use super::{Attributable, Baseline, Completeness, ExplainError, ExplainOptions};
 use crate::jobs::CancelToken;
-use crate::model::{EncodedBatch, SequenceClassifier, TokenizedText, WordEncoding};
+use crate::model::{EncodedBatch, TokenizedText, WordEncoding};
 
-fn repeated_batch(model: &SequenceClassifier, text: &TokenizedText, n: usize) -> Result<EncodedBatch, ExplainError> {
+fn repeated_batch(model: &dyn Attributable, text: &TokenizedText, n: usize) -> Result<EncodedBatch, ExplainError> {
     let rows: Vec<&TokenizedText> = vec![text; n];
-    Ok(model.tokenizer.batch(&rows, &model.device)?)
+    Ok(model.tokenizer().batch(&rows, model.device())?)
 }
 
 /// The log-odds of the target class for each row of logits (rows, classes): its logit minus the
@@ -31,13 +31,13 @@ pub fn target_score(logits: &Tensor, target: usize) -> candle_core::Result<Tenso
 
 /// The target score of each row and its gradient with respect to `words` (rows, seq, emb).
 fn scores_and_gradients(
-    model: &SequenceClassifier,
+    model: &dyn Attributable,
     batch: &EncodedBatch,
     words: &Tensor,
     target: usize,
 ) -> Result<(Vec<f32>, Tensor), ExplainError> {
     let var = Var::from_tensor(words)?;
-    let logits = model.forward_from_word_embeddings(var.as_tensor(), batch)?;
+    let logits = model.logits_from_word_embeddings(var.as_tensor(), batch)?;
     let score = target_score(&logits, target)?;
     let grads = score.sum_all()?.backward()?;
     let grad = grads.get(var.as_tensor()).cloned().unwrap_or(var.as_tensor().zeros_like()?);
@@ -45,19 +45,19 @@ fn scores_and_gradients(
 }
 
 fn baseline_embeddings(
-    model: &SequenceClassifier,
+    model: &dyn Attributable,
     encoding: &WordEncoding,
     kind: Baseline,
 ) -> Result<Tensor, ExplainError> {
     let one = repeated_batch(model, &encoding.tokenized, 1)?;
     let inputs = model.encoder().word_embeddings(&one)?;
     let keep: Vec<f32> = encoding.special.iter().map(|&s| if s { 1.0 } else { 0.0 }).collect();
-    let keep = Tensor::from_vec(keep, (1, encoding.special.len(), 1), &model.device)?;
+    let keep = Tensor::from_vec(keep, (1, encoding.special.len(), 1), model.device())?;
     let replacement = match kind {
         Baseline::Zero => inputs.zeros_like()?,
         Baseline::Pad | Baseline::Mask => {
             let names: &[&str] = if kind == Baseline::Pad { &["[PAD]", "<pad>"] } else { &["[MASK]", "<mask>"] };
-            let id = names.iter().find_map(|n| model.tokenizer.inner().token_to_id(n)).unwrap_or(0);
+            let id = names.iter().find_map(|n| model.tokenizer().inner().token_to_id(n)).unwrap_or(0);
             let ids = TokenizedText {
                 ids: vec![id; encoding.tokenized.ids.len()],
                 type_ids: encoding.tokenized.type_ids.clone(),
@@ -71,7 +71,7 @@ fn baseline_embeddings(
 
 /// Integrated gradients per token, and the completeness check.
 pub fn integrated_gradients(
-    model: &SequenceClassifier,
+    model: &dyn Attributable,
     encoding: &WordEncoding,
     target: usize,
     opts: &ExplainOptions,
@@ -91,7 +91,7 @@ pub fn integrated_gradients(
         if cancel.is_cancelled() {
             return Err(ExplainError::Cancelled);
         }
-        let a = Tensor::from_vec(group.to_vec(), (group.len(), 1, 1), &model.device)?;
+        let a = Tensor::from_vec(group.to_vec(), (group.len(), 1, 1), model.device())?;
         let points = baseline.broadcast_add(&diff.broadcast_mul(&a)?)?;
         let batch = repeated_batch(model, &encoding.tokenized, group.len())?;
         let (_, grad) = scores_and_gradients(model, &batch, &points, target)?;
@@ -110,7 +110,7 @@ pub fn integrated_gradients(
 
 /// Gradient × input per token (summed over the embedding dimension).
 pub fn gradient_times_input(
-    model: &SequenceClassifier,
+    model: &dyn Attributable,
     encoding: &WordEncoding,
     target: usize,
 ) -> Result<Vec<f64>, ExplainError> {

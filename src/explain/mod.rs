@@ -1,15 +1,18 @@
 //! Why a model predicted what it did: word attributions by integrated gradients (with a
 //! completeness check), gradient × input and occlusion; attention probabilities per layer and head
 //! with the mean over heads and attention rollout; and a self-contained HTML view for sharing.
+//! For a token classifier, why one word got its tag (`word_tag.rs`).
 //!
 //! Attributions explain the target class's log-odds: its logit minus the log-sum-exp of the other
 //! logits (for two classes, log p/(1−p)) — it moves exactly when the prediction moves. Sub-word pieces
 //! are merged into words by summing; special tokens are reported apart.
 
 mod attention;
+mod attributable;
 mod gradients;
 mod html;
 mod occlusion;
+mod word_tag;
 mod words;
 
 use std::path::Path;
@@ -17,7 +20,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use attention::{attention_maps, AttentionMaps};
+pub use attributable::{Attributable, TagAt};
 pub use html::to_html;
+pub use word_tag::{explain_word, load_token_classifier_for_explanation};
 pub use words::{merge_words, TokenAttribution, WordAttribution};
 
 use crate::jobs::CancelToken;
@@ -136,6 +141,12 @@ pub enum ExplainError {
          first text alone would not be what the model decides on)"
     )]
     TextPairModel,
+    #[error("there is no word {word} in a sentence of {words} words (words count from 0)")]
+    NoSuchWord { word: usize, words: usize },
+    #[error("the word \"{0}\" is past the model's maximum length, so the model gives it no tag")]
+    WordNotSeen(String),
+    #[error("occlusion explains whole texts; to explain one word's tag use integrated gradients or gradient × input")]
+    OcclusionOfWord,
 }
 
 impl From<candle_core::Error> for ExplainError {

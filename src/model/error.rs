@@ -39,8 +39,8 @@ pub enum ModelError {
     )]
     NotAClassifier { dir: PathBuf },
     #[error(
-        "this model tags each word (a token classifier, for named entities); exporting, explaining \
-         and serving work with text classifiers so far. Use it with `attune eval` and `attune predict` — {dir}"
+        "this model tags each word (a token classifier, for named entities); exporting and serving work \
+         with text classifiers so far. Use it with `attune eval`, `attune predict` and `attune explain --word N` — {dir}"
     )]
     TagsWords { dir: PathBuf },
     #[error(

@@ -5,13 +5,13 @@
 
 use std::path::{Path, PathBuf};
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Device, IndexOp, Tensor};
 
 use super::classifier::{LoadOptions, ModelFolder};
 use super::encoder::Encoder;
 use super::layers::{dropout, softmax_last_dim, DropoutRng, Linear};
 use super::params::{ParamBuilder, ParamStore};
-use super::tokenizer::{TextTokenizer, TokenizedWords};
+use super::tokenizer::{EncodedBatch, TextTokenizer, TokenizedWords};
 use super::weights::Checkpoint;
 use super::{ModelConfig, ModelError};
 
@@ -100,6 +100,18 @@ impl TokenClassifier {
         let (b, seq, h) = hidden.dims3()?;
         let picked = hidden.reshape((b * seq, h))?.index_select(&Tensor::new(positions, &self.device)?, 0)?;
         Ok(self.classifier.forward(&dropout(&picked, self.dropout, &mut rng)?)?)
+    }
+
+    /// Tag logits (rows, tags) of the token at `position`, from given word embeddings (rows, seq,
+    /// embedding) instead of token ids (for attributions).
+    pub fn logits_from_word_embeddings_at(
+        &self,
+        words: &Tensor,
+        batch: &EncodedBatch,
+        position: usize,
+    ) -> candle_core::Result<Tensor> {
+        let hidden = self.encoder.forward_from_word_embeddings(words, batch, None, false)?.hidden;
+        self.classifier.forward(&hidden.i((.., position))?.contiguous()?)
     }
 
     /// The tag probabilities of every word of tokenized sentences, computed in length-sorted

@@ -185,6 +185,42 @@ impl TextTokenizer {
         })
     }
 
+    /// A sentence given as words, encoded as `encode_words` encodes a text: the text is the words
+    /// joined by spaces, and token offsets point into it.
+    pub fn encode_word_list(&self, words: &[String]) -> Result<(String, WordEncoding), ModelError> {
+        let e = self
+            .inner
+            .encode(tokenizers::EncodeInput::Single(words.into()), true)
+            .map_err(|e| ModelError::Tokenizer { path: "tokenizer.json".into(), reason: e.to_string() })?;
+        let mut starts = Vec::with_capacity(words.len());
+        let mut text = String::new();
+        for w in words {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            starts.push(text.len());
+            text.push_str(w);
+        }
+        let word_ids = e.get_word_ids().to_vec();
+        let offsets = e
+            .get_offsets()
+            .iter()
+            .zip(&word_ids)
+            .map(|(&(a, b), w)| match w.and_then(|w| starts.get(w as usize)) {
+                Some(&start) => (start + a, start + b),
+                None => (0, 0),
+            })
+            .collect();
+        let encoding = WordEncoding {
+            tokenized: TokenizedText { ids: e.get_ids().to_vec(), type_ids: e.get_type_ids().to_vec() },
+            tokens: e.get_tokens().to_vec(),
+            word_ids,
+            offsets,
+            special: e.get_special_tokens_mask().iter().map(|&m| m == 1).collect(),
+        };
+        Ok((text, encoding))
+    }
+
     /// The token strings of one text, as the model sees them (for explanations and tests).
     pub fn tokens(&self, text: &str) -> Result<Vec<String>, ModelError> {
         let e = self

@@ -1,0 +1,78 @@
+//! Explaining a token classifier: why one word got its tag. Integrated gradients or gradient ×
+//! input of that word's tag score (its log-odds) with respect to every word of the sentence.
+//! Occlusion is left out: dropping a word moves the explained word itself.
+
+use std::path::Path;
+
+use super::attributable::TagAt;
+use super::{gradients, merge_words, ExplainError, ExplainOptions, Explanation, Method};
+use crate::jobs::CancelToken;
+use crate::model::{argmax_rows, Freeze, LoadOptions, ModelConfig, TokenClassifier, TokenizedWords};
+
+/// Loads a token classifier for explanations (every weight a constant).
+pub fn load_token_classifier_for_explanation(
+    dir: &Path,
+    device: &candle_core::Device,
+) -> Result<TokenClassifier, ExplainError> {
+    let layers = ModelConfig::load(dir)?.num_layers;
+    let opts = LoadOptions {
+        device: device.clone(),
+        max_len: 512,
+        freeze: Freeze { embeddings: true, lowest_layers: layers },
+        ..LoadOptions::default()
+    };
+    Ok(TokenClassifier::load(dir, &opts)?)
+}
+
+/// Explains the tag of word `word` of a sentence given as words. `opts.target` is a tag index.
+pub fn explain_word(
+    model: &TokenClassifier,
+    words: &[String],
+    word: usize,
+    opts: &ExplainOptions,
+    progress: &mut dyn FnMut(f32),
+    cancel: &CancelToken,
+) -> Result<Explanation, ExplainError> {
+    if words.is_empty() {
+        return Err(ExplainError::EmptyText);
+    }
+    if word >= words.len() {
+        return Err(ExplainError::NoSuchWord { word, words: words.len() });
+    }
+    let started = std::time::Instant::now();
+    let (text, encoding) = model.tokenizer.encode_word_list(words)?;
+    let tokenized = TokenizedWords { tokenized: encoding.tokenized.clone(), word_ids: encoding.word_ids.clone() };
+    let Some(position) = tokenized.first_tokens(words.len())[word] else {
+        return Err(ExplainError::WordNotSeen(words[word].clone()));
+    };
+    let probs = model
+        .predict_tokenized(std::slice::from_ref(&tokenized), &[words.len()], 1)?
+        .remove(0)
+        .remove(word)
+        .ok_or_else(|| ExplainError::WordNotSeen(words[word].clone()))?;
+    let predicted = argmax_rows(std::slice::from_ref(&probs))[0];
+    let target = opts.target.unwrap_or(predicted);
+    let at = TagAt { model, position };
+    let (token_scores, completeness) = match opts.method {
+        Method::IntegratedGradients => {
+            let (scores, c) = gradients::integrated_gradients(&at, &encoding, target, opts, progress, cancel)?;
+            (scores, Some(c))
+        }
+        Method::GradientTimesInput => (gradients::gradient_times_input(&at, &encoding, target)?, None),
+        Method::Occlusion => return Err(ExplainError::OcclusionOfWord),
+    };
+    let (word_scores, special_tokens, tokens) = merge_words(&text, &encoding, &token_scores);
+    Ok(Explanation {
+        method: opts.method,
+        target: model.labels[target].clone(),
+        target_index: target,
+        predicted: model.labels[predicted].clone(),
+        labels: model.labels.clone(),
+        probabilities: model.labels.iter().cloned().zip(probs.iter().copied()).collect(),
+        words: word_scores,
+        special_tokens,
+        tokens,
+        completeness,
+        elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+    })
+}

@@ -120,3 +120,38 @@ fn words_are_tagged_with_the_mouse_and_keys_and_everywhere_at_once() {
     harness.run_steps(2);
     assert_eq!(tags(harness.state(), 0), "B-PER O O O");
 }
+
+#[test]
+fn a_click_on_a_word_explains_its_tag() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::env::set_var("ATTUNE_CONFIG_DIR", tmp.path().join("config"));
+    let model = tmp.path().join("tiny");
+    write_tiny_model(&model, Family::Bert, &common::WORDS, 1).unwrap();
+    let data = tmp.path().join("entities.conll");
+    common::write_tagged_conll(&data, 300, 6);
+    let dir = tmp.path().join("project");
+    ok(attune(&["project", "new", &s(&dir), "--data", &s(&data), "--model", &s(&model)]));
+    ok(attune(&["train", "--project", &s(&dir), "--epochs", "2", "--max-len", "32"]));
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_ui_state(|ui, app: &mut AttuneApp| app.ui(ui), AttuneApp::new_for_tests());
+    harness.state_mut().shared.open_project(&dir);
+    harness.state_mut().shared.current_row = Some(0);
+    harness.run_steps(2);
+    click(&mut harness, "Explain");
+    let first_word = {
+        let project = harness.state().shared.project.as_ref().unwrap();
+        project.example(0).unwrap().tokens.as_ref().unwrap()[0].clone()
+    };
+    click(&mut harness, &first_word);
+    wait_for(&mut harness, "the explanation", 60, |app| app.explanation().is_some());
+    let e = harness.state().explanation().unwrap();
+    assert_eq!(e.labels, ["O", "B-LOC", "B-PER", "I-LOC"], "a tag is explained");
+    let words = harness.state().shared.project.as_ref().unwrap().example(0).unwrap().tokens.clone().unwrap();
+    let explained: Vec<&str> = e.words.iter().map(|w| w.word.as_str()).collect();
+    assert_eq!(
+        explained,
+        words.iter().map(String::as_str).collect::<Vec<_>>(),
+        "every word of the sentence is weighed"
+    );
+}

@@ -4,20 +4,23 @@
 //! or occlusion; the completeness of integrated gradients; the attention of every layer and head
 //! as small heat maps (textures, so 512-token inputs stay responsive), one in full on click, the
 //! mean over heads and the rollout; and the probe: edit the text, explain again, add it to the
-//! project with a label.
+//! project with a label. For tagged sentences, a click on a word explains that word's tag.
 
 use super::explain_views::{heat_texture, matrix_ui, words_ui};
 use super::shared::{no_project_ui, Shared};
 use super::widgets::probability_bars_ui;
 use super::worker::{Job, DRAIN_BUDGET};
+use crate::data::split_words;
 use crate::explain::{
-    attention_maps, explain, load_for_explanation, AttentionMaps, Baseline, ExplainOptions, Explanation, Method,
+    attention_maps, explain, explain_word, load_for_explanation, load_token_classifier_for_explanation, AttentionMaps,
+    Baseline, ExplainOptions, Explanation, Method,
 };
 use crate::project::{now_ms, Annotation, Example, LabelSource, Op, Split};
 
 enum Event {
     Progress(f32),
-    Explained(Box<Result<(Explanation, AttentionMaps), String>>),
+    /// The explanation, and the attention maps (text classifiers only).
+    Explained(Box<Result<(Explanation, Option<AttentionMaps>), String>>),
 }
 
 /// Heat-map textures of the attention maps, made once per result.
@@ -36,7 +39,9 @@ pub struct ExplainPane {
     target: Option<usize>,
     job: Option<Job<Event>>,
     progress: f32,
-    result: Option<(String, Explanation, AttentionMaps)>,
+    result: Option<(String, Explanation, Option<AttentionMaps>)>,
+    /// Tagged sentences: the word whose tag is explained.
+    word: Option<usize>,
     textures: Option<AttentionTextures>,
     /// The attention map shown in full: (layer, head), head None = mean over heads; layer None = rollout.
     focus: Option<(Option<usize>, Option<usize>)>,
@@ -55,6 +60,7 @@ impl Default for ExplainPane {
             job: None,
             progress: 0.0,
             result: None,
+            word: None,
             textures: None,
             focus: None,
             probe_label: None,
@@ -63,6 +69,10 @@ impl Default for ExplainPane {
 }
 
 impl ExplainPane {
+    pub fn explanation(&self) -> Option<&Explanation> {
+        self.result.as_ref().map(|r| &r.1)
+    }
+
     pub fn poll(&mut self, shared: &mut Shared) {
         let Some(job) = &mut self.job else { return };
         for event in job.drain(DRAIN_BUDGET) {
@@ -86,6 +96,10 @@ impl ExplainPane {
     fn start(&mut self, ctx: &egui::Context, shared: &mut Shared) {
         let Some(run_dir) = shared.run_dir() else { return };
         let text = self.text.clone();
+        let word = self.word.filter(|_| tags_words(shared));
+        if tags_words(shared) && word.is_none() {
+            return shared.notes.info("Click a word of the sentence to explain its tag.");
+        }
         let opts = ExplainOptions {
             method: self.method,
             target: self.target,
@@ -96,11 +110,19 @@ impl ExplainPane {
         self.progress = 0.0;
         let spawned = Job::spawn("explain", ctx, move |tx, cancel| {
             let result = (|| {
-                let model = load_for_explanation(&run_dir, &candle_core::Device::Cpu).map_err(|e| e.to_string())?;
+                let cpu = candle_core::Device::Cpu;
+                if let Some(word) = word {
+                    let model = load_token_classifier_for_explanation(&run_dir, &cpu).map_err(|e| e.to_string())?;
+                    let words = split_words(&text);
+                    let e = explain_word(&model, &words, word, &opts, &mut |p| _ = tx.send(Event::Progress(p)), cancel)
+                        .map_err(|e| e.to_string())?;
+                    return Ok((e, None));
+                }
+                let model = load_for_explanation(&run_dir, &cpu).map_err(|e| e.to_string())?;
                 let e = explain(&model, &text, &opts, &mut |p| _ = tx.send(Event::Progress(p)), cancel)
                     .map_err(|e| e.to_string())?;
                 let maps = attention_maps(&model, &text).map_err(|e| e.to_string())?;
-                Ok((e, maps))
+                Ok((e, Some(maps)))
             })();
             tx.send(Event::Explained(Box::new(result)));
         });
@@ -117,8 +139,9 @@ impl ExplainPane {
         if shared.current_row != self.loaded_row {
             self.loaded_row = shared.current_row;
             if let Some(ex) = shared.current_row.and_then(|r| shared.project.as_ref()?.example(r)) {
-                self.text = ex.text.clone();
+                self.text = ex.tokens.as_ref().map_or_else(|| ex.text.clone(), |words| words.join(" "));
                 self.target = None;
+                self.word = None;
             }
         }
         ui.heading("Explain a prediction");
@@ -129,10 +152,15 @@ impl ExplainPane {
             ui.label("Train a model first (Train pane); its predictions are explained here.");
             return;
         }
+        if tags_words(shared) {
+            self.word_picker_ui(ui, shared);
+        }
         self.controls_ui(ui, shared);
         egui::ScrollArea::vertical().id_salt("explanation").auto_shrink([false, false]).show(ui, |ui| {
             self.result_ui(ui, shared);
-            self.probe_ui(ui, shared);
+            if !tags_words(shared) {
+                self.probe_ui(ui, shared);
+            }
         });
     }
 
@@ -162,8 +190,10 @@ impl ExplainPane {
                 ui.label(text);
             }
         }
-        ui.separator();
-        self.attention_ui(ui, maps);
+        if let Some(maps) = maps {
+            ui.separator();
+            self.attention_ui(ui, maps);
+        }
         self.result = Some(result);
     }
 
@@ -220,6 +250,27 @@ impl ExplainPane {
                 }
             }
         });
+    }
+
+    /// Tagged sentences: the words as buttons; a click explains that word's tag.
+    fn word_picker_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
+        ui.label("Click a word to see why it got its tag:");
+        let mut picked = None;
+        ui.horizontal_wrapped(|ui| {
+            for (i, word) in split_words(&self.text).iter().enumerate() {
+                if ui.selectable_label(self.word == Some(i), word.as_str()).clicked() {
+                    picked = Some(i);
+                }
+            }
+        });
+        if let Some(i) = picked.filter(|_| self.job.is_none()) {
+            (self.word, self.target) = (Some(i), None);
+            if self.method == Method::Occlusion {
+                self.method = Method::IntegratedGradients;
+            }
+            let ctx = ui.ctx().clone();
+            self.start(&ctx, shared);
+        }
     }
 
     fn attention_ui(&mut self, ui: &mut egui::Ui, maps: &AttentionMaps) {
@@ -327,4 +378,9 @@ impl ExplainPane {
             }
         });
     }
+}
+
+/// Whether the open project tags words (its model explains one word's tag at a time).
+fn tags_words(shared: &Shared) -> bool {
+    shared.project.as_ref().is_some_and(|p| p.meta.task == crate::project::Task::TokenClassification)
 }

@@ -107,6 +107,11 @@ impl AttuneApp {
         (self.export.report(), self.export.is_running())
     }
 
+    /// The Explain pane's last explanation (for tests).
+    pub fn explanation(&self) -> Option<&crate::explain::Explanation> {
+        self.explain.explanation()
+    }
+
     /// The Review pane's suspects, and whether it is working (for tests).
     pub fn review_state(&self) -> (Option<&crate::assist::SuspectReport>, bool) {
         (self.review.report(), self.review.is_running())

@@ -28,7 +28,10 @@ pub enum DataError {
          sentences) nor JSON Lines with entity spans, which training a token classifier needs — {path}"
     )]
     NotTagged { path: PathBuf },
-    #[error("no word of the file has an entity tag (all are O); a token classifier needs tagged examples — {path}")]
+    #[error(
+        "no word of the training sentences has an entity tag (all are O); tag some entities first (a \
+         token classifier needs examples of what to find) — {path}"
+    )]
     NoEntities { path: PathBuf },
     #[error("{0}")]
     Import(String),

@@ -127,15 +127,16 @@ impl Trainee for PreparedTokens {
                 targets.push(tag);
             }
         }
+        // A batch without a single usable word (rare: words that make no token) has nothing to
+        // learn: its loss is computed on the first token and counted as zero.
+        let weight = if positions.is_empty() { 0.0 } else { 1.0 };
         if positions.is_empty() {
-            // A batch of sentences without a single usable word: nothing to learn, but the loss
-            // must still reach the weights for the step to be valid.
             positions.push(0);
             targets.push(0);
         }
         let logits = self.model.logits_at(&rows, &positions, Some(rng))?;
         let targets = Tensor::new(targets, &self.model.device)?;
-        Ok(cross_entropy(&logits, &targets, None)?)
+        Ok((cross_entropy(&logits, &targets, None)? * weight)?)
     }
 
     fn validate(&self, record: &mut EvalRecord, batch_size: usize) -> Result<(), TrainError> {

@@ -2,7 +2,7 @@
 //! per-type table with seqeval's strict IOB2 measures, and the token-level confusion of tags whose
 //! cells list the sentences where that confusion happens.
 
-use super::widgets::confusion_ui;
+use super::widgets::{confusion_ui, metric_cards_ui, scores_table_ui};
 use crate::data::TaggedSentences;
 use crate::model::{LoadOptions, TokenClassifier};
 use crate::project::{tagged_sentences, Project, Split};
@@ -55,36 +55,15 @@ pub fn measure(
 impl EntityResult {
     pub fn ui(&mut self, ui: &mut egui::Ui, project: &Project) {
         let m = &self.metrics;
-        ui.horizontal(|ui| {
-            let cards = [
-                ("Entity F1 (micro)", m.micro.f1),
-                ("Entity F1 (macro)", m.macro_avg.f1),
-                ("Token accuracy", m.token_accuracy),
-            ];
-            for (name, value) in cards {
-                egui::Frame::group(ui.style()).show(ui, |ui| {
-                    ui.vertical(|ui| {
-                        ui.weak(name);
-                        ui.heading(format!("{:.1}%", value * 100.0));
-                    });
-                });
-            }
-            ui.label(format!("on {} sentences, {} entities", self.rows.len(), m.micro.support));
-        });
-        egui::Grid::new("per-type").striped(true).show(ui, |ui| {
-            for h in ["entity type", "precision", "recall", "F1", "support"] {
-                ui.strong(h);
-            }
-            ui.end_row();
-            for (kind, s) in &m.per_type {
-                ui.label(kind);
-                ui.label(format!("{:.3}", s.precision));
-                ui.label(format!("{:.3}", s.recall));
-                ui.label(format!("{:.3}", s.f1));
-                ui.label(s.support.to_string());
-                ui.end_row();
-            }
-        });
+        let cards = [
+            ("Entity F1 (micro)", m.micro.f1),
+            ("Entity F1 (macro)", m.macro_avg.f1),
+            ("Token accuracy", m.token_accuracy),
+        ];
+        metric_cards_ui(ui, &cards, &format!("on {} sentences, {} entities", self.rows.len(), m.micro.support));
+        let rows: Vec<_> =
+            m.per_type.iter().map(|(k, s)| (k.as_str(), s.precision, s.recall, s.f1, s.support)).collect();
+        scores_table_ui(ui, "entity type", &rows);
         ui.separator();
         ui.weak("Tags of single words (rows: true tag, columns: predicted); click a cell for its sentences.");
         let confusion: Vec<Vec<u64>> =

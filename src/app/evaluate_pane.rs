@@ -5,7 +5,7 @@
 
 use super::evaluate_entities::{measure, sentences_to_measure, EntityResult};
 use super::shared::{no_project_ui, Pane, Shared};
-use super::widgets::confusion_ui;
+use super::widgets::{confusion_ui, metric_cards_ui, scores_table_ui};
 use super::worker::{Job, DRAIN_BUDGET};
 use crate::assist::{predict_inputs, project_inputs, save_predictions};
 use crate::model::{argmax_rows, LoadOptions, SequenceClassifier};
@@ -187,32 +187,17 @@ impl EvaluatePane {
         }
         let Some(result) = &self.result else { return };
         let m = &result.metrics;
-        ui.horizontal(|ui| {
-            for (name, value) in [("Accuracy", m.accuracy), ("Macro F1", m.macro_f1), ("Weighted F1", m.weighted_f1)] {
-                egui::Frame::group(ui.style()).show(ui, |ui| {
-                    ui.vertical(|ui| {
-                        ui.weak(name);
-                        ui.heading(format!("{:.1}%", value * 100.0));
-                    });
-                });
-            }
-            ui.label(format!("on {} validation examples", m.examples));
-        });
-        egui::Grid::new("per-class").striped(true).show(ui, |ui| {
-            for h in ["label", "precision", "recall", "F1", "support"] {
-                ui.strong(h);
-            }
-            ui.end_row();
-            for l in &m.labels {
-                let s = &m.per_class[l];
-                ui.label(l);
-                ui.label(format!("{:.3}", s.precision));
-                ui.label(format!("{:.3}", s.recall));
-                ui.label(format!("{:.3}", s.f1));
-                ui.label(s.support.to_string());
-                ui.end_row();
-            }
-        });
+        let cards = [("Accuracy", m.accuracy), ("Macro F1", m.macro_f1), ("Weighted F1", m.weighted_f1)];
+        metric_cards_ui(ui, &cards, &format!("on {} validation examples", m.examples));
+        let rows: Vec<_> = m
+            .labels
+            .iter()
+            .map(|l| {
+                let c = &m.per_class[l];
+                (l.as_str(), c.precision, c.recall, c.f1, c.support as usize)
+            })
+            .collect();
+        scores_table_ui(ui, "label", &rows);
         ui.separator();
         if let Some(cell) = confusion_ui(ui, &m.labels, &m.confusion) {
             self.selected = Some(cell);

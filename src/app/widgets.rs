@@ -1,4 +1,5 @@
-//! Shared widgets: the confusion-matrix heat map (clickable cells, legend) and probability bars.
+//! Shared widgets: the confusion-matrix heat map (clickable cells, legend), probability bars,
+//! metric cards and the per-class scores table.
 
 use egui::{Color32, Role, Sense, Vec2, WidgetInfo};
 
@@ -63,6 +64,39 @@ pub fn probability_bars_ui(ui: &mut egui::Ui, labels: &[String], probabilities: 
         for (l, &p) in labels.iter().zip(probabilities) {
             ui.label(l);
             ui.add(egui::ProgressBar::new(p).text(format!("{:.1}%", p * 100.0)).desired_width(260.0));
+            ui.end_row();
+        }
+    });
+}
+
+/// A row of cards, each a measure's name and its value as a percentage, then a note.
+pub fn metric_cards_ui(ui: &mut egui::Ui, cards: &[(&str, f64)], note: &str) {
+    ui.horizontal(|ui| {
+        for (name, value) in cards {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.vertical(|ui| {
+                    ui.weak(*name);
+                    ui.heading(format!("{:.1}%", value * 100.0));
+                });
+            });
+        }
+        ui.label(note);
+    });
+}
+
+/// A table of precision, recall, F1 and support, one row per class (or entity type).
+pub fn scores_table_ui(ui: &mut egui::Ui, first_column: &str, rows: &[(&str, f64, f64, f64, usize)]) {
+    egui::Grid::new(first_column).striped(true).show(ui, |ui| {
+        for h in [first_column, "precision", "recall", "F1", "support"] {
+            ui.strong(h);
+        }
+        ui.end_row();
+        for (name, precision, recall, f1, support) in rows {
+            ui.label(*name);
+            ui.label(format!("{precision:.3}"));
+            ui.label(format!("{recall:.3}"));
+            ui.label(format!("{f1:.3}"));
+            ui.label(support.to_string());
             ui.end_row();
         }
     });

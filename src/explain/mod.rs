@@ -161,14 +161,19 @@ pub fn load_for_explanation(dir: &Path, device: &candle_core::Device) -> Result<
     if crate::train::RunInfo::is_text_pair(dir) {
         return Err(ExplainError::TextPairModel);
     }
+    Ok(SequenceClassifier::load(dir, &explanation_options(dir, device)?)?)
+}
+
+/// How a model is loaded for explanations: every encoder weight a constant, so gradients are
+/// computed for the inputs only; inputs up to 512 tokens.
+pub(crate) fn explanation_options(dir: &Path, device: &candle_core::Device) -> Result<LoadOptions, ExplainError> {
     let layers = ModelConfig::load(dir)?.num_layers;
-    let opts = LoadOptions {
+    Ok(LoadOptions {
         device: device.clone(),
         max_len: 512,
         freeze: Freeze { embeddings: true, lowest_layers: layers },
         ..LoadOptions::default()
-    };
-    Ok(SequenceClassifier::load(dir, &opts)?)
+    })
 }
 
 /// The index of a label given by name.

@@ -5,23 +5,16 @@
 use std::path::Path;
 
 use super::attributable::TagAt;
-use super::{gradients, merge_words, ExplainError, ExplainOptions, Explanation, Method};
+use super::{explanation_options, gradients, merge_words, ExplainError, ExplainOptions, Explanation, Method};
 use crate::jobs::CancelToken;
-use crate::model::{argmax_rows, Freeze, LoadOptions, ModelConfig, TokenClassifier, TokenizedWords};
+use crate::model::{argmax_rows, TokenClassifier, TokenizedWords};
 
 /// Loads a token classifier for explanations (every weight a constant).
 pub fn load_token_classifier_for_explanation(
     dir: &Path,
     device: &candle_core::Device,
 ) -> Result<TokenClassifier, ExplainError> {
-    let layers = ModelConfig::load(dir)?.num_layers;
-    let opts = LoadOptions {
-        device: device.clone(),
-        max_len: 512,
-        freeze: Freeze { embeddings: true, lowest_layers: layers },
-        ..LoadOptions::default()
-    };
-    Ok(TokenClassifier::load(dir, &opts)?)
+    Ok(TokenClassifier::load(dir, &explanation_options(dir, device)?)?)
 }
 
 /// Explains the tag of word `word` of a sentence given as words. `opts.target` is a tag index.

@@ -147,20 +147,19 @@ impl LabelPane {
                 search.request_focus();
                 self.focus_search = false;
             }
-            if tags_words {
-                return;
+            if !tags_words {
+                let combo_label = ui.label("Label filter");
+                egui::ComboBox::from_id_salt("Label filter")
+                    .selected_text(self.label_filter.clone().unwrap_or_else(|| "any label".into()))
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.label_filter, None, "any label");
+                        for l in &labels {
+                            ui.selectable_value(&mut self.label_filter, Some(l.clone()), l);
+                        }
+                    })
+                    .response
+                    .labelled_by(combo_label.id);
             }
-            let combo_label = ui.label("Label filter");
-            egui::ComboBox::from_id_salt("Label filter")
-                .selected_text(self.label_filter.clone().unwrap_or_else(|| "any label".into()))
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.label_filter, None, "any label");
-                    for l in &labels {
-                        ui.selectable_value(&mut self.label_filter, Some(l.clone()), l);
-                    }
-                })
-                .response
-                .labelled_by(combo_label.id);
             let combo_label = ui.label("Split");
             egui::ComboBox::from_id_salt("Split")
                 .selected_text(self.split_filter.map(|s| s.name()).unwrap_or("all splits"))
@@ -172,6 +171,9 @@ impl LabelPane {
                 })
                 .response
                 .labelled_by(combo_label.id);
+            if tags_words {
+                return;
+            }
             ui.checkbox(&mut self.unlabeled_only, "Unlabeled only");
             ui.add_enabled(has_predictions, egui::Checkbox::new(&mut self.disagrees_only, "Model disagrees"));
             ui.add_enabled(has_predictions, egui::Checkbox::new(&mut self.by_confidence, "Least confident first"));

@@ -26,7 +26,7 @@ pub use word_tag::{explain_word, load_token_classifier_for_explanation};
 pub use words::{merge_words, TokenAttribution, WordAttribution};
 
 use crate::jobs::CancelToken;
-use crate::model::{argmax_rows, Freeze, LoadOptions, ModelConfig, ModelError, SequenceClassifier};
+use crate::model::{argmax_rows, Freeze, LoadOptions, ModelConfig, ModelError, SequenceClassifier, WordEncoding};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -201,26 +201,63 @@ pub fn explain(
     let probs = model.predict_tokenized(std::slice::from_ref(&encoding.tokenized), 1)?.remove(0);
     let predicted = argmax_rows(std::slice::from_ref(&probs))[0];
     let target = opts.target.unwrap_or(predicted);
-    let (token_scores, completeness) = match opts.method {
-        Method::IntegratedGradients => {
-            let (scores, c) = gradients::integrated_gradients(model, &encoding, target, opts, progress, cancel)?;
-            (scores, Some(c))
-        }
-        Method::GradientTimesInput => (gradients::gradient_times_input(model, &encoding, target)?, None),
+    let scores = match opts.method {
         Method::Occlusion => (occlusion::occlusion(model, &encoding, target, opts.batch_size, progress, cancel)?, None),
+        _ => gradient_attributions(model, &encoding, target, opts, progress, cancel)?,
     };
-    let (words, special_tokens, tokens) = merge_words(text, &encoding, &token_scores);
-    Ok(Explanation {
-        method: opts.method,
-        target: model.labels[target].clone(),
-        target_index: target,
-        predicted: model.labels[predicted].clone(),
-        labels: model.labels.clone(),
-        probabilities: model.labels.iter().cloned().zip(probs.iter().copied()).collect(),
-        words,
-        special_tokens,
-        tokens,
-        completeness,
-        elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
-    })
+    let explained = Explained { labels: &model.labels, probabilities: &probs, predicted, target, started };
+    Ok(explained.explanation(opts.method, text, &encoding, scores))
+}
+
+/// Gradient attributions per token: integrated gradients with its completeness, or gradient ×
+/// input (`opts.method` is one of the two).
+fn gradient_attributions(
+    model: &dyn Attributable,
+    encoding: &WordEncoding,
+    target: usize,
+    opts: &ExplainOptions,
+    progress: &mut dyn FnMut(f32),
+    cancel: &CancelToken,
+) -> Result<(Vec<f64>, Option<Completeness>), ExplainError> {
+    if opts.method == Method::IntegratedGradients {
+        let (scores, c) = gradients::integrated_gradients(model, encoding, target, opts, progress, cancel)?;
+        return Ok((scores, Some(c)));
+    }
+    Ok((gradients::gradient_times_input(model, encoding, target)?, None))
+}
+
+/// What an explanation reports besides the attributions: the model's labels and probabilities,
+/// what it predicted, what is explained, and when the work started.
+struct Explained<'a> {
+    labels: &'a [String],
+    probabilities: &'a [f32],
+    predicted: usize,
+    target: usize,
+    started: std::time::Instant,
+}
+
+impl Explained<'_> {
+    /// The explanation, with token scores merged into the words of `text`.
+    fn explanation(
+        &self,
+        method: Method,
+        text: &str,
+        encoding: &WordEncoding,
+        (token_scores, completeness): (Vec<f64>, Option<Completeness>),
+    ) -> Explanation {
+        let (words, special_tokens, tokens) = merge_words(text, encoding, &token_scores);
+        Explanation {
+            method,
+            target: self.labels[self.target].clone(),
+            target_index: self.target,
+            predicted: self.labels[self.predicted].clone(),
+            labels: self.labels.to_vec(),
+            probabilities: self.labels.iter().cloned().zip(self.probabilities.iter().copied()).collect(),
+            words,
+            special_tokens,
+            tokens,
+            completeness,
+            elapsed_ms: self.started.elapsed().as_secs_f64() * 1e3,
+        }
+    }
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::attributable::TagAt;
-use super::{explanation_options, gradients, merge_words, ExplainError, ExplainOptions, Explanation, Method};
+use super::{explanation_options, gradient_attributions, ExplainError, ExplainOptions, Explained, Explanation, Method};
 use crate::jobs::CancelToken;
 use crate::model::{argmax_rows, TokenClassifier, TokenizedWords};
 
@@ -45,27 +45,10 @@ pub fn explain_word(
         .ok_or_else(|| ExplainError::WordNotSeen(words[word].clone()))?;
     let predicted = argmax_rows(std::slice::from_ref(&probs))[0];
     let target = opts.target.unwrap_or(predicted);
-    let at = TagAt { model, position };
-    let (token_scores, completeness) = match opts.method {
-        Method::IntegratedGradients => {
-            let (scores, c) = gradients::integrated_gradients(&at, &encoding, target, opts, progress, cancel)?;
-            (scores, Some(c))
-        }
-        Method::GradientTimesInput => (gradients::gradient_times_input(&at, &encoding, target)?, None),
-        Method::Occlusion => return Err(ExplainError::OcclusionOfWord),
-    };
-    let (word_scores, special_tokens, tokens) = merge_words(&text, &encoding, &token_scores);
-    Ok(Explanation {
-        method: opts.method,
-        target: model.labels[target].clone(),
-        target_index: target,
-        predicted: model.labels[predicted].clone(),
-        labels: model.labels.clone(),
-        probabilities: model.labels.iter().cloned().zip(probs.iter().copied()).collect(),
-        words: word_scores,
-        special_tokens,
-        tokens,
-        completeness,
-        elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
-    })
+    if opts.method == Method::Occlusion {
+        return Err(ExplainError::OcclusionOfWord);
+    }
+    let scores = gradient_attributions(&TagAt { model, position }, &encoding, target, opts, progress, cancel)?;
+    let explained = Explained { labels: &model.labels, probabilities: &probs, predicted, target, started };
+    Ok(explained.explanation(opts.method, &text, &encoding, scores))
 }

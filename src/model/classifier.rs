@@ -60,12 +60,8 @@ impl SequenceClassifier {
             return Err(ModelError::TagsWords { dir: dir.to_path_buf() });
         }
         let checkpoint = Checkpoint::load(dir, config.family, &opts.device)?;
-        let (labels, reuse_head) = match (&opts.labels, &config.labels) {
-            (Some(wanted), Some(had)) => (wanted.clone(), wanted == had && !config.token_classifier),
-            (Some(wanted), None) => (wanted.clone(), false),
-            (None, Some(had)) => (had.clone(), true),
-            (None, None) => return Err(ModelError::NotAClassifier { dir: dir.to_path_buf() }),
-        };
+        let (labels, reuse_head) = head_labels(opts, &config, !config.token_classifier)
+            .ok_or_else(|| ModelError::NotAClassifier { dir: dir.to_path_buf() })?;
         let mut model = Self::build(config, tokenizer, checkpoint, labels, reuse_head, opts)?;
         model.source_dir = Some(dir.to_path_buf());
         Ok(model)
@@ -171,6 +167,18 @@ impl SequenceClassifier {
             source_dir: self.source_dir.as_deref(),
         };
         folder.save(dir)
+    }
+}
+
+/// The labels of the head to build, and whether the checkpoint's head weights can be kept: the
+/// asked-for labels (kept when the checkpoint has the same labels on a head of the same kind), else
+/// the checkpoint's own. None when neither names any.
+pub(crate) fn head_labels(opts: &LoadOptions, config: &ModelConfig, same_head: bool) -> Option<(Vec<String>, bool)> {
+    match (&opts.labels, &config.labels) {
+        (Some(wanted), Some(had)) => Some((wanted.clone(), wanted == had && same_head)),
+        (Some(wanted), None) => Some((wanted.clone(), false)),
+        (None, Some(had)) => Some((had.clone(), true)),
+        (None, None) => None,
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, IndexOp, Tensor};
 
-use super::classifier::{LoadOptions, ModelFolder};
+use super::classifier::{head_labels, LoadOptions, ModelFolder};
 use super::encoder::Encoder;
 use super::layers::{dropout, softmax_last_dim, DropoutRng, Linear};
 use super::params::{ParamBuilder, ParamStore};
@@ -43,12 +43,8 @@ impl TokenClassifier {
         }
         let tokenizer = TextTokenizer::load(dir, config.family, config.pad_token_id, opts.max_len)?;
         let checkpoint = Checkpoint::load(dir, config.family, &opts.device)?;
-        let (labels, reuse_head) = match (&opts.labels, &config.labels) {
-            (Some(wanted), Some(had)) => (wanted.clone(), wanted == had && config.token_classifier),
-            (Some(wanted), None) => (wanted.clone(), false),
-            (None, Some(had)) => (had.clone(), true),
-            (None, None) => return Err(ModelError::NotATokenClassifier { dir: dir.to_path_buf() }),
-        };
+        let (labels, reuse_head) = head_labels(opts, &config, config.token_classifier)
+            .ok_or_else(|| ModelError::NotATokenClassifier { dir: dir.to_path_buf() })?;
         let mut model = Self::build(config, tokenizer, checkpoint, labels, reuse_head, opts)?;
         model.source_dir = Some(dir.to_path_buf());
         Ok(model)

@@ -94,9 +94,7 @@ impl TextTokenizer {
         let pad_id = ["[PAD]", "<pad>"].iter().find_map(|t| inner.token_to_id(t)).unwrap_or(pad_token_id);
         inner.with_padding(None);
         let truncation = TruncationParams { max_length: max_len.max(2), ..Default::default() };
-        inner
-            .with_truncation(Some(truncation))
-            .map_err(|e| ModelError::Tokenizer { path: "tokenizer.json".into(), reason: e.to_string() })?;
+        inner.with_truncation(Some(truncation)).map_err(tokenizer_error)?;
         let position_offset = (family == Family::Roberta).then_some(pad_token_id);
         Ok(Self { inner, pad_id, position_offset, max_len })
     }
@@ -124,12 +122,22 @@ impl TextTokenizer {
         self.encode_all(inputs)
     }
 
+    /// Encodes inputs in parallel, with special tokens and our truncation.
+    fn encode_batch(&self, inputs: Vec<tokenizers::EncodeInput>) -> Result<Vec<tokenizers::Encoding>, ModelError> {
+        self.inner.encode_batch(inputs, true).map_err(tokenizer_error)
+    }
+
+    /// Encodes one input, with special tokens and our truncation.
+    fn encode_one<'s>(
+        &self,
+        input: impl Into<tokenizers::EncodeInput<'s>>,
+    ) -> Result<tokenizers::Encoding, ModelError> {
+        self.inner.encode(input, true).map_err(tokenizer_error)
+    }
+
     fn encode_all(&self, inputs: Vec<tokenizers::EncodeInput>) -> Result<Vec<TokenizedText>, ModelError> {
-        let encodings = self
-            .inner
-            .encode_batch(inputs, true)
-            .map_err(|e| ModelError::Tokenizer { path: "tokenizer.json".into(), reason: e.to_string() })?;
-        Ok(encodings
+        Ok(self
+            .encode_batch(inputs)?
             .into_iter()
             .map(|e| TokenizedText { ids: e.get_ids().to_vec(), type_ids: e.get_type_ids().to_vec() })
             .collect())
@@ -140,11 +148,8 @@ impl TextTokenizer {
     pub fn tokenize_words(&self, sentences: &[Vec<String>]) -> Result<Vec<TokenizedWords>, ModelError> {
         let inputs: Vec<tokenizers::EncodeInput> =
             sentences.iter().map(|words| tokenizers::EncodeInput::Single(words.as_slice().into())).collect();
-        let encodings = self
-            .inner
-            .encode_batch(inputs, true)
-            .map_err(|e| ModelError::Tokenizer { path: "tokenizer.json".into(), reason: e.to_string() })?;
-        Ok(encodings
+        Ok(self
+            .encode_batch(inputs)?
             .into_iter()
             .map(|e| TokenizedWords {
                 tokenized: TokenizedText { ids: e.get_ids().to_vec(), type_ids: e.get_type_ids().to_vec() },
@@ -172,10 +177,7 @@ impl TextTokenizer {
     /// One text with, per token, its string, the word it belongs to (None for special tokens)
     /// and its character offsets in the text — what explanations need to merge pieces into words.
     pub fn encode_words(&self, text: &str) -> Result<WordEncoding, ModelError> {
-        let e = self
-            .inner
-            .encode(text, true)
-            .map_err(|e| ModelError::Tokenizer { path: "tokenizer.json".into(), reason: e.to_string() })?;
+        let e = self.encode_one(text)?;
         Ok(WordEncoding {
             tokenized: TokenizedText { ids: e.get_ids().to_vec(), type_ids: e.get_type_ids().to_vec() },
             tokens: e.get_tokens().to_vec(),
@@ -188,10 +190,7 @@ impl TextTokenizer {
     /// A sentence given as words, encoded as `encode_words` encodes a text: the text is the words
     /// joined by spaces, and token offsets point into it.
     pub fn encode_word_list(&self, words: &[String]) -> Result<(String, WordEncoding), ModelError> {
-        let e = self
-            .inner
-            .encode(tokenizers::EncodeInput::Single(words.into()), true)
-            .map_err(|e| ModelError::Tokenizer { path: "tokenizer.json".into(), reason: e.to_string() })?;
+        let e = self.encode_one(tokenizers::EncodeInput::Single(words.into()))?;
         let mut starts = Vec::with_capacity(words.len());
         let mut text = String::new();
         for w in words {
@@ -223,10 +222,7 @@ impl TextTokenizer {
 
     /// The token strings of one text, as the model sees them (for explanations and tests).
     pub fn tokens(&self, text: &str) -> Result<Vec<String>, ModelError> {
-        let e = self
-            .inner
-            .encode(text, true)
-            .map_err(|e| ModelError::Tokenizer { path: "tokenizer.json".into(), reason: e.to_string() })?;
+        let e = self.encode_one(text)?;
         Ok(e.get_tokens().to_vec())
     }
 
@@ -261,6 +257,10 @@ impl TextTokenizer {
             lengths: texts.iter().map(|t| t.ids.len()).collect(),
         })
     }
+}
+
+fn tokenizer_error(e: tokenizers::Error) -> ModelError {
+    ModelError::Tokenizer { path: "tokenizer.json".into(), reason: e.to_string() }
 }
 
 fn lowercase_from_config(dir: &Path) -> bool {

@@ -18,8 +18,8 @@ use crate::train::{
 
 /// A project's run: a text classifier, or a token classifier for projects of tagged sentences.
 enum ProjectJob {
-    Texts(TrainJob),
-    Tokens(TokenTrainJob),
+    Texts(Box<TrainJob>),
+    Tokens(Box<TokenTrainJob>),
 }
 
 /// What the plots show, kept downsampled-free (a run has thousands of steps, not millions).
@@ -146,12 +146,12 @@ impl TrainPane {
                 let (train, valid) = project_tagged_data(project).map_err(|e| e.to_string())?;
                 let examples = train.len();
                 let job = TokenTrainJob { base_model, model_dir, train, valid, out_dir, config: config.clone() };
-                return Ok((ProjectJob::Tokens(job), config, examples));
+                return Ok((ProjectJob::Tokens(Box::new(job)), config, examples));
             }
             let (train, valid) = project_training_data(project).map_err(|e| e.to_string())?;
             let examples = train.len();
             let job = TrainJob { base_model, model_dir, train, valid, out_dir, config: config.clone() };
-            Ok((ProjectJob::Texts(job), config, examples))
+            Ok((ProjectJob::Texts(Box::new(job)), config, examples))
         })();
         let (job, config, examples) = match prepared {
             Ok(j) => j,

@@ -178,6 +178,7 @@ mod tests {
             label_column: "label".into(),
             pairs: None,
             pair_column: None,
+            targets: Default::default(),
         };
         let order = nested_order(&labels, 3);
         let quarter = subset(&data, &order, 0.25);

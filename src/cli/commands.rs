@@ -6,11 +6,11 @@ use anyhow::Context;
 
 use super::{BenchArgs, EvalArgs, ModelsArgs, PredictArgs};
 use crate::data::{read_labeled, ReadOptions};
-use crate::model::{argmax_rows, list_models, parse_device, resolve_model, LoadOptions, SequenceClassifier};
+use crate::model::{argmax_rows, list_models, parse_device, resolve_model, LoadOptions, Problem, SequenceClassifier};
 use crate::quant::Quant;
 use crate::settings::Settings;
 use crate::train::bench::{run_bench, BenchOptions};
-use crate::train::evaluate;
+use crate::train::{evaluate_texts, targets_for, TextEvaluation};
 
 pub fn models(args: ModelsArgs) -> anyhow::Result<()> {
     let mut settings = Settings::load();
@@ -74,9 +74,15 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
         label_column: args.columns.label_column,
         max_rows: args.max_rows,
         pair_column: args.columns.text_pair_column,
+        allow_empty_labels: model.problem == Problem::MultiLabel,
     };
-    let data = read_labeled(&args.data, &opts)?;
-    let eval = evaluate(&model, &data, args.batch_size)?;
+    let data = targets_for(read_labeled(&args.data, &opts)?, model.problem, &args.columns.label_separator)?;
+    let source = args.data.display().to_string();
+    let eval = match evaluate_texts(&model, &data, args.batch_size)? {
+        TextEvaluation::Classes(eval) => eval,
+        TextEvaluation::LabelSets(eval) => return super::targets_cmd::print_label_sets(&eval, &source, args.json),
+        TextEvaluation::Scores(eval) => return super::targets_cmd::print_scores(&eval, &source, args.json),
+    };
     let m = &eval.metrics;
     if args.json {
         println!("{}", serde_json::to_string_pretty(m)?);
@@ -135,6 +141,10 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
     let model = load_classifier(&args.model, &args.device, args.max_len)?;
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let probs = model.predict(&refs, 32)?;
+    if model.problem != Problem::SingleLabel {
+        super::targets_cmd::print_outputs(&model, &texts, &probs, args.json);
+        return Ok(());
+    }
     let predicted = argmax_rows(&probs);
     for ((text, p), best) in texts.iter().zip(&probs).zip(predicted) {
         if args.json {

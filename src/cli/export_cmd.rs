@@ -104,7 +104,7 @@ fn verify_data(args: &ExportArgs) -> anyhow::Result<Option<VerifyData>> {
         text_column: text,
         label_column: label,
         max_rows: args.max_rows,
-        pair_column: None,
+        ..ReadOptions::default()
     };
     if let Some(file) = &args.verify_data {
         let opts = columns(args.columns.text_column.clone(), args.columns.label_column.clone());

@@ -9,6 +9,7 @@ mod export_cmd;
 mod project_cmd;
 mod serve_cmd;
 mod tag_suggest_cmd;
+mod targets_cmd;
 mod tokens_cmd;
 mod train_cmd;
 
@@ -76,6 +77,9 @@ pub struct DataColumns {
     /// the model reads both texts as one pair input.
     #[arg(long, value_name = "NAME")]
     pub text_pair_column: Option<String>,
+    /// What separates the labels of a multi-label cell (e.g. `billing;refund`).
+    #[arg(long, value_name = "TEXT", default_value = ";")]
+    pub label_separator: String,
 }
 
 #[derive(Args, Debug)]

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use crate::data::import::{import, sniff, ColumnRef, ImportSpec, Imported, Target};
+use crate::data::split_label_cell;
 use crate::jobs::CancelToken;
 use crate::project::{
-    create_from_import, export, CreateOptions, ExportFormat, Filter, Op, Project, SortOrder, Split, SplitPlan,
+    create_from_import, export, CreateOptions, ExportFormat, Filter, Op, Project, SortOrder, Split, SplitPlan, Task,
     TextQuery,
 };
 
@@ -38,6 +39,19 @@ pub enum ProjectCommand {
     /// Tag words of tagged sentences (named entities): a span of one sentence, or every
     /// occurrence of a phrase.
     Tag(TagArgs),
+    /// Set the number of an example in a regression project (or put back the imported one).
+    Score {
+        dir: PathBuf,
+        /// The example row (0-based).
+        #[arg(long)]
+        row: usize,
+        /// The number to set.
+        #[arg(long, required_unless_present = "clear", allow_hyphen_values = true)]
+        value: Option<String>,
+        /// Put back the imported number instead.
+        #[arg(long)]
+        clear: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -107,7 +121,8 @@ pub struct NewArgs {
 #[derive(Args, Debug)]
 pub struct LabelArgs {
     pub dir: PathBuf,
-    /// The label to set (not with --clear).
+    /// The label to set (not with --clear). In a multi-label project, several labels separated
+    /// by ';' set exactly those.
     #[arg(long, required_unless_present = "clear")]
     pub label: Option<String>,
     /// Remove the labels instead.
@@ -163,7 +178,27 @@ pub fn run(command: ProjectCommand) -> anyhow::Result<()> {
         ProjectCommand::Label(a) => label(a),
         ProjectCommand::Labels(a) => labels(a),
         ProjectCommand::Tag(a) => tag(a),
+        ProjectCommand::Score { dir, row, value, clear } => score(&dir, row, value.as_deref(), clear),
     }
+}
+
+fn score(dir: &Path, row: usize, value: Option<&str>, clear: bool) -> anyhow::Result<()> {
+    let mut project = Project::open(dir)?;
+    let number = match (value, clear) {
+        (_, true) => None,
+        (Some(text), false) => Some(
+            text.trim()
+                .parse::<f64>()
+                .map_err(|_| anyhow::anyhow!("\"{text}\" is not a number; give a number such as 3 or 0.75"))?,
+        ),
+        (None, false) => anyhow::bail!("give --value or --clear"),
+    };
+    project.set_score(row, number)?;
+    match project.score_of(row) {
+        Some(n) => println!("example {row}: {n}"),
+        None => println!("example {row} has no number"),
+    }
+    Ok(())
 }
 
 fn tag(args: TagArgs) -> anyhow::Result<()> {
@@ -358,6 +393,9 @@ fn label(args: LabelArgs) -> anyhow::Result<()> {
     let n = rows.len();
     match (&args.label, args.clear) {
         (_, true) => project.apply(Op::ClearLabels { rows })?,
+        (Some(label), false) if project.meta.task == Task::MultiLabel => {
+            project.set_labels(rows, split_label_cell(label, ";"))?
+        }
         (Some(label), false) => project.set_labels(rows, vec![label.clone()])?,
         (None, false) => anyhow::bail!("give --label or --clear"),
     }

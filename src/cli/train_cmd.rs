@@ -10,11 +10,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::DataColumns;
 use crate::data::{is_tagged_file, read_labeled, read_tagged, LabeledTexts, ReadOptions, TaggedSentences};
 use crate::jobs::CancelToken;
-use crate::model::{resolve_model, Freeze, ModelConfig};
+use crate::model::{resolve_model, Freeze, ModelConfig, Problem};
 use crate::project::{project_tagged_data, project_training_data, Project, Task};
 use crate::train::{
-    default_learning_rate, train as run_training, train_token_classifier, EvalRecord, TokenTrainJob, TrainConfig,
-    TrainEvent, TrainJob,
+    default_learning_rate, guess_problem, targets_for, train as run_training, train_token_classifier, EvalRecord,
+    TokenTrainJob, TrainConfig, TrainEvent, TrainJob,
 };
 
 #[derive(Args, Debug)]
@@ -87,17 +87,19 @@ pub struct TrainArgs {
     /// With little data, run more epochs (up to 30) so training takes at least N steps (0: off).
     #[arg(long, default_value_t = 100)]
     pub min_steps: u64,
-    /// text-classification (a label per text) or token-classification (a tag per word, e.g.
-    /// named entities). Detected when omitted: CoNLL/BIO files and projects of tagged sentences
-    /// train token classifiers.
-    #[arg(long, value_parser = ["text-classification", "token-classification"])]
+    /// text-classification (one label per text), multi-label (several labels per text, cells
+    /// split on --label-separator), regression (a number per text) or token-classification (a tag
+    /// per word, e.g. named entities). Detected when omitted: from a project's task; CoNLL/BIO
+    /// files train token classifiers, label cells with the separator multi-label, numbers that
+    /// are not all whole regression.
+    #[arg(long, value_parser = ["text-classification", "multi-label", "regression", "token-classification"])]
     pub task: Option<String>,
 }
 
 /// What a training command runs.
 enum Job {
-    Texts(TrainJob),
-    Tokens(TokenTrainJob),
+    Texts(Box<TrainJob>),
+    Tokens(Box<TokenTrainJob>),
 }
 
 impl TrainArgs {
@@ -163,13 +165,7 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
             }
         }
         TrainEvent::Eval { record, improved } => {
-            let metrics = match (record.entity_micro_f1, record.accuracy, record.macro_f1) {
-                (Some(e), Some(a), Some(f)) => {
-                    format!("validation entity F1 {e:.4} (micro), {f:.4} (macro)  token accuracy {a:.4}")
-                }
-                (None, Some(a), Some(f)) => format!("validation accuracy {a:.4}  macro F1 {f:.4}"),
-                _ => "no validation data".to_string(),
-            };
+            let metrics = validation_summary(&record);
             let mark = if improved { "  (best so far, saved)" } else { "" };
             say(format!(
                 "epoch {} step {}: train loss {:.4}  {metrics}{mark}",
@@ -190,19 +186,31 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
         summary.train_examples_per_s,
         summary.out_dir.display()
     );
-    match summary.best {
-        Some(EvalRecord { entity_micro_f1: Some(f1), epoch, .. }) => {
-            println!("best validation entity F1 {f1:.4} (epoch {epoch})")
-        }
-        Some(EvalRecord { accuracy: Some(accuracy), epoch, .. }) => {
-            println!("best validation accuracy {accuracy:.4} (epoch {epoch})")
-        }
-        _ => {}
+    if let Some(best) = summary.best.as_ref().filter(|b| b.valid_loss.is_some()) {
+        println!("best: {} (epoch {})", validation_summary(best), best.epoch);
     }
     if let Some(dir) = &args.project {
         choose_run(dir, &summary.out_dir)?;
     }
     Ok(())
+}
+
+/// The validation measures of an evaluation, in a line.
+fn validation_summary(record: &EvalRecord) -> String {
+    match (record.entity_micro_f1, record.micro_f1, &record.regression, record.accuracy, record.macro_f1) {
+        (Some(e), _, _, Some(a), Some(f)) => {
+            format!("validation entity F1 {e:.4} (micro), {f:.4} (macro)  token accuracy {a:.4}")
+        }
+        (_, Some(micro), _, Some(a), Some(f)) => {
+            format!("validation micro F1 {micro:.4}  macro F1 {f:.4}  subset accuracy {a:.4}")
+        }
+        (_, _, Some(r), _, _) => format!(
+            "validation RMSE {:.4}  MAE {:.4}  Pearson {:.4}  Spearman {:.4}",
+            r.rmse, r.mae, r.pearson, r.spearman
+        ),
+        (_, _, _, Some(a), Some(f)) => format!("validation accuracy {a:.4}  macro F1 {f:.4}"),
+        _ => "no validation data".to_string(),
+    }
 }
 
 /// Makes a run under the project's runs/ the project's model (as the app does after training).
@@ -243,13 +251,35 @@ fn file_job(args: &TrainArgs) -> anyhow::Result<Job> {
         label_column: args.columns.label_column.clone(),
         max_rows: args.max_train_rows,
         pair_column: args.columns.text_pair_column.clone(),
+        allow_empty_labels: args.task.as_deref() == Some("multi-label"),
     };
+    let separator = &args.columns.label_separator;
     let train_data = read_labeled(train_path, &columns)?;
+    let problem = match args.task.as_deref() {
+        Some("multi-label") => Problem::MultiLabel,
+        Some("regression") => Problem::Regression,
+        Some(_) => Problem::SingleLabel,
+        None => {
+            let guessed = guess_problem(&train_data, separator);
+            if guessed != Problem::SingleLabel {
+                eprintln!(
+                    "the label column looks like {}: training for that (say --task text-classification if not)",
+                    guessed.describe()
+                );
+            }
+            guessed
+        }
+    };
+    let train_data = targets_for(train_data, problem, separator)?;
     let valid = match &args.valid {
-        Some(path) => Some(read_labeled(path, &ReadOptions { max_rows: None, ..columns.clone() })?),
+        Some(path) => Some(targets_for(
+            read_labeled(path, &ReadOptions { max_rows: None, ..columns.clone() })?,
+            problem,
+            separator,
+        )?),
         None => None,
     };
-    Ok(Job::Texts(job(args, model, train_data, valid, out.clone())?))
+    Ok(Job::Texts(Box::new(job(args, model, train_data, valid, out.clone())?)))
 }
 
 /// Says which sentences of a CoNLL file could not be read (they are left out of the run).
@@ -280,10 +310,9 @@ fn project_job(args: &TrainArgs, dir: &std::path::Path) -> anyhow::Result<Job> {
     }
     let (mut train_data, valid) = project_training_data(&project)?;
     if let Some(max) = args.max_train_rows {
-        train_data.texts.truncate(max);
-        train_data.labels.truncate(max);
+        train_data.truncate(max);
     }
-    Ok(Job::Texts(job(args, &model, train_data, valid, out)?))
+    Ok(Job::Texts(Box::new(job(args, &model, train_data, valid, out)?)))
 }
 
 fn token_job(
@@ -295,7 +324,7 @@ fn token_job(
 ) -> anyhow::Result<Job> {
     let model_dir = resolve_model(model)?;
     let config = args.config(&model_dir)?;
-    Ok(Job::Tokens(TokenTrainJob { base_model: model.to_string(), config, model_dir, train, valid, out_dir }))
+    Ok(Job::Tokens(Box::new(TokenTrainJob { base_model: model.to_string(), config, model_dir, train, valid, out_dir })))
 }
 
 fn job(

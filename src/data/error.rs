@@ -21,7 +21,10 @@ pub enum DataError {
     Ragged { line: u64, expected: usize, found: usize, path: PathBuf },
     #[error("line {line} is not readable text ({reason}); is this really a CSV/TSV file? — {path}")]
     NotText { line: u64, reason: String, path: PathBuf },
-    #[error("line {line} has an empty label in column \"{column}\"; give it a label or remove the line — {path}")]
+    #[error(
+        "line {line} has an empty label in column \"{column}\"; give it a label or remove the line (when a \
+         text may have none of several labels, train with --task multi-label) — {path}"
+    )]
     EmptyLabel { line: u64, column: String, path: PathBuf },
     #[error(
         "this is not a CoNLL/BIO file (a word and its tag on each line, a blank line between \

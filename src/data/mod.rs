@@ -5,9 +5,11 @@ mod error;
 pub mod import;
 mod table;
 mod tagged;
+mod targets;
 mod words;
 
 pub use error::DataError;
 pub use table::{file_sha256, label_set, read_labeled, LabeledTexts, ReadOptions};
 pub use tagged::{is_tagged_file, read_tagged, TaggedSentences};
+pub use targets::{split_label_cell, TextTargets};
 pub use words::{split_words, split_words_with_offsets};

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::targets::TextTargets;
 use super::DataError;
 
 const TEXT_NAMES: [&str; 11] =
@@ -23,6 +24,8 @@ pub struct ReadOptions {
     pub max_rows: Option<usize>,
     /// A second text column (the pair's second text), when the task takes text pairs.
     pub pair_column: Option<String>,
+    /// Keep rows whose label cell is empty (multi-label: a text with none of the labels).
+    pub allow_empty_labels: bool,
 }
 
 /// Texts with one label each, and where they came from.
@@ -38,6 +41,9 @@ pub struct LabeledTexts {
     /// The second text of each pair (e.g. the hypothesis), for text-pair tasks.
     pub pairs: Option<Vec<String>>,
     pub pair_column: Option<String>,
+    /// What the texts are learned against: `labels` (one per text), or the label sets or numbers
+    /// read from them.
+    pub targets: TextTargets,
 }
 
 impl LabeledTexts {
@@ -175,7 +181,7 @@ pub fn read_labeled(path: &Path, opts: &ReadOptions) -> Result<LabeledTexts, Dat
             p.push(row[i].trim().to_string());
         }
         let label = row[label_idx].trim().to_string();
-        if label.is_empty() {
+        if label.is_empty() && !opts.allow_empty_labels {
             return Err(DataError::EmptyLabel { line, column: header[label_idx].clone(), path: path.to_path_buf() });
         }
         texts.push(row[text_idx].trim().to_string());
@@ -190,6 +196,7 @@ pub fn read_labeled(path: &Path, opts: &ReadOptions) -> Result<LabeledTexts, Dat
         label_column: header[label_idx].clone(),
         pairs,
         pair_column: pair_idx.map(|i| header[i].clone()),
+        targets: TextTargets::OneLabel,
     })
 }
 

@@ -171,6 +171,7 @@ pub(crate) fn explanation_options(dir: &Path, device: &candle_core::Device) -> R
     Ok(LoadOptions {
         device: device.clone(),
         max_len: 512,
+        problem: None,
         freeze: Freeze { embeddings: true, lowest_layers: layers },
         ..LoadOptions::default()
     })

@@ -7,8 +7,9 @@ use candle_core::{DType, Device, Tensor, D};
 
 use super::encoder::Encoder;
 use super::heads::Head;
-use super::layers::{softmax_last_dim, DropoutRng};
+use super::layers::DropoutRng;
 use super::params::{Freeze, ParamBuilder, ParamStore};
+use super::problem::{Problem, DEFAULT_THRESHOLD};
 use super::tokenizer::{EncodedBatch, TextTokenizer, TokenizedText};
 use super::weights::Checkpoint;
 use super::{ModelConfig, ModelError};
@@ -24,11 +25,14 @@ pub struct LoadOptions {
     pub freeze: Freeze,
     /// Longest input in tokens; longer texts are truncated.
     pub max_len: usize,
+    /// What the outputs are to mean. None: what the checkpoint says (one label per text when it
+    /// says nothing).
+    pub problem: Option<Problem>,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { labels: None, device: Device::Cpu, seed: 42, freeze: Freeze::default(), max_len: 128 }
+        Self { labels: None, device: Device::Cpu, seed: 42, freeze: Freeze::default(), max_len: 128, problem: None }
     }
 }
 
@@ -40,7 +44,11 @@ pub struct ClassifierOutput {
 
 pub struct SequenceClassifier {
     pub config: ModelConfig,
+    /// The labels (for regression, one name: the predicted number's).
     pub labels: Vec<String>,
+    pub problem: Problem,
+    /// Multi-label models: the probability from which each label is given (tuned on validation).
+    pub thresholds: Vec<f32>,
     pub tokenizer: TextTokenizer,
     pub params: ParamStore,
     pub device: Device,
@@ -60,8 +68,11 @@ impl SequenceClassifier {
             return Err(ModelError::TagsWords { dir: dir.to_path_buf() });
         }
         let checkpoint = Checkpoint::load(dir, config.family, &opts.device)?;
-        let (labels, reuse_head) = head_labels(opts, &config, !config.token_classifier)
+        let problem = opts.problem.unwrap_or(config.problem);
+        let same_head = !config.token_classifier && problem == config.problem;
+        let (labels, reuse_head) = head_labels(opts, &config, same_head)
             .ok_or_else(|| ModelError::NotAClassifier { dir: dir.to_path_buf() })?;
+        let opts = &LoadOptions { problem: Some(problem), ..opts.clone() };
         let mut model = Self::build(config, tokenizer, checkpoint, labels, reuse_head, opts)?;
         model.source_dir = Some(dir.to_path_buf());
         Ok(model)
@@ -75,7 +86,8 @@ impl SequenceClassifier {
         Self::load(path, opts)
     }
 
-    /// Builds a model from parts; with an empty checkpoint every weight is random.
+    /// Builds a model from parts; with an empty checkpoint every weight is random. The problem is
+    /// `opts.problem`, else the config's; a reused multi-label head keeps its saved thresholds.
     pub fn build(
         config: ModelConfig,
         tokenizer: TextTokenizer,
@@ -88,9 +100,14 @@ impl SequenceClassifier {
         let encoder = Encoder::build(&config, &mut builder)?;
         let head = Head::build(&config, labels.len(), reuse_head, &mut builder)?;
         let (params, initialised) = builder.finish();
+        let problem = opts.problem.unwrap_or(config.problem);
+        let thresholds =
+            if reuse_head { config.label_thresholds(&labels) } else { vec![DEFAULT_THRESHOLD; labels.len()] };
         Ok(Self {
             config,
             labels,
+            problem,
+            thresholds,
             tokenizer,
             params,
             device: opts.device.clone(),
@@ -123,7 +140,9 @@ impl SequenceClassifier {
         self.head.forward(&out.hidden, None)
     }
 
-    /// Class probabilities for tokenized texts, in their order, computed in length-sorted batches.
+    /// The outputs for tokenized texts, in their order, computed in length-sorted batches: class
+    /// probabilities (one label per text), a probability per label (multi-label), or the
+    /// predicted number (regression, one value per text).
     pub fn predict_tokenized(&self, texts: &[TokenizedText], batch_size: usize) -> Result<Vec<Vec<f32>>, ModelError> {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| texts[i].ids.len());
@@ -132,7 +151,7 @@ impl SequenceClassifier {
             let rows: Vec<&TokenizedText> = chunk.iter().map(|&i| &texts[i]).collect();
             let batch = self.tokenizer.batch(&rows, &self.device)?;
             let logits = self.forward(&batch, None, false)?.logits;
-            let probs = softmax_last_dim(&logits)?.to_dtype(DType::F32)?.to_vec2::<f32>()?;
+            let probs = self.problem.outputs(&logits)?.to_dtype(DType::F32)?.to_vec2::<f32>()?;
             for (&i, p) in chunk.iter().zip(probs) {
                 out[i] = p;
             }
@@ -157,11 +176,29 @@ impl SequenceClassifier {
         self.predict_tokenized(&tokenized, batch_size)
     }
 
+    /// Starts a new output layer's biases at these values (e.g. a regression at the mean of its
+    /// targets). Does nothing when the head came from the checkpoint.
+    pub fn start_output_bias_at(&self, values: &[f32]) -> Result<(), ModelError> {
+        let name = format!("{}.bias", Head::output_layer(self.config.family));
+        if !self.initialised.contains(&name) {
+            return Ok(());
+        }
+        if let Some(var) = self.params.entries.get(&name).and_then(|p| p.var.as_ref()) {
+            var.set(&Tensor::new(values, &self.device)?.to_dtype(var.dtype())?)?;
+        }
+        Ok(())
+    }
+
     /// Writes a Hugging Face-compatible folder: config.json (with architectures, id2label,
     /// label2id), model.safetensors under transformers' names, and the tokenizer files.
     pub fn save(&self, dir: &Path) -> Result<(), ModelError> {
+        self.save_with_thresholds(dir, &self.thresholds)
+    }
+
+    /// Saves with other decision thresholds than the model's (multi-label: tuned during training).
+    pub fn save_with_thresholds(&self, dir: &Path, thresholds: &[f32]) -> Result<(), ModelError> {
         let folder = ModelFolder {
-            config: &self.config.classifier_json(&self.labels),
+            config: &self.config.classifier_json(&self.labels, self.problem, thresholds),
             params: &self.params,
             tokenizer: &self.tokenizer,
             source_dir: self.source_dir.as_deref(),

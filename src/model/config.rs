@@ -8,7 +8,11 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::problem::{thresholds_from_json, thresholds_json, Problem};
 use super::ModelError;
+
+/// Where config.json keeps a multi-label model's decision thresholds.
+const THRESHOLDS_KEY: &str = "attune_label_thresholds";
 
 /// The encoder families we implement. Each has its own weight names and classification head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +88,7 @@ struct RawConfig {
     classifier_dropout: Option<f64>,
     position_embedding_type: Option<String>,
     id2label: Option<BTreeMap<String, String>>,
+    problem_type: Option<String>,
     // DistilBERT spells these its own way.
     dim: Option<usize>,
     n_layers: Option<usize>,
@@ -120,6 +125,8 @@ pub struct ModelConfig {
     pub labels: Option<Vec<String>>,
     /// Whether the checkpoint is a token classifier (`…ForTokenClassification`: a tag per token).
     pub token_classifier: bool,
+    /// What a sequence classifier's outputs mean (`problem_type`; one label per text when absent).
+    pub problem: Problem,
     /// The file as read, to write back with our fields added.
     pub raw: Value,
 }
@@ -186,6 +193,15 @@ impl ModelConfig {
         let classifier_dropout =
             if distil { cfg.seq_classif_dropout } else { cfg.classifier_dropout }.unwrap_or(hidden_dropout);
         let labels = cfg.id2label.as_ref().map(labels_from_id2label).transpose()?;
+        let problem = match cfg.problem_type.as_deref() {
+            None => Problem::SingleLabel,
+            Some(name) => Problem::from_problem_type(name).ok_or_else(|| {
+                format!(
+                    "its problem_type \"{name}\" is unknown (regression, single_label_classification or \
+                     multi_label_classification)"
+                )
+            })?,
+        };
         Ok(Self {
             family,
             vocab_size: need(cfg.vocab_size, "vocab_size")?,
@@ -205,6 +221,7 @@ impl ModelConfig {
             initializer_range: cfg.initializer_range.unwrap_or(0.02),
             labels: labels.filter(|_| is_classifier(&cfg) || is_token_classifier(&cfg)),
             token_classifier: is_token_classifier(&cfg),
+            problem,
             model_type,
             raw,
         })
@@ -215,12 +232,22 @@ impl ModelConfig {
     }
 
     /// The config.json of a fine-tuned classifier with these labels, as transformers writes it.
-    pub fn classifier_json(&self, labels: &[String]) -> Value {
+    /// Multi-label models keep their tuned decision thresholds (label → threshold) in
+    /// `attune_label_thresholds`, which transformers keeps as a plain attribute.
+    pub fn classifier_json(&self, labels: &[String], problem: Problem, thresholds: &[f32]) -> Value {
         let mut raw = self.with_labels(labels, self.family.classification_architecture(&self.model_type));
         if let Value::Object(map) = &mut raw {
-            map.insert("problem_type".into(), Value::from("single_label_classification"));
+            map.insert("problem_type".into(), Value::from(problem.problem_type()));
+            if problem == Problem::MultiLabel {
+                map.insert(THRESHOLDS_KEY.into(), thresholds_json(labels, thresholds));
+            }
         }
         raw
+    }
+
+    /// The decision thresholds saved with a multi-label model (the default for labels without one).
+    pub fn label_thresholds(&self, labels: &[String]) -> Vec<f32> {
+        thresholds_from_json(labels, self.raw.get(THRESHOLDS_KEY))
     }
 
     /// The config.json of a fine-tuned token classifier with these tags.
@@ -239,6 +266,7 @@ impl ModelConfig {
             map.insert("id2label".into(), Value::Object(id2label));
             map.insert("label2id".into(), Value::Object(label2id));
             map.remove("problem_type");
+            map.remove(THRESHOLDS_KEY);
             map.remove("_name_or_path");
         }
         raw

@@ -42,6 +42,14 @@ impl Head {
         })
     }
 
+    /// The name of the layer that gives the logits (its weight and bias are `NAME.weight`, `NAME.bias`).
+    pub fn output_layer(family: Family) -> &'static str {
+        match family {
+            Family::Roberta | Family::Electra => "classifier.out_proj",
+            Family::Bert | Family::DistilBert => "classifier",
+        }
+    }
+
     /// Logits (batch, classes) from the encoder's hidden states (batch, seq, hidden).
     pub fn forward(&self, hidden: &Tensor, mut rng: Option<&mut DropoutRng>) -> candle_core::Result<Tensor> {
         let first = hidden.i((.., 0))?;

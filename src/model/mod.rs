@@ -18,6 +18,7 @@ mod heads;
 pub mod kernels;
 mod layers;
 mod params;
+mod problem;
 pub mod synthetic;
 mod token_classifier;
 mod tokenizer;
@@ -31,6 +32,9 @@ pub use encoder::{Encoder, EncoderOutput};
 pub use error::ModelError;
 pub use layers::DropoutRng;
 pub use params::{Freeze, ParamStore};
+pub use problem::{
+    binary_cross_entropy_with_logits, labels_above, mean_squared_error, sigmoid, Problem, DEFAULT_THRESHOLD,
+};
 pub use token_classifier::{TokenClassifier, WordProbabilities};
 pub use tokenizer::{EncodedBatch, TextTokenizer, TokenizedText, TokenizedWords, WordEncoding};
 pub use weights::Checkpoint;

@@ -32,7 +32,7 @@ impl ExportFormat {
 pub fn export(project: &Project, format: ExportFormat, path: &Path) -> Result<usize, ProjectError> {
     let mut out: Vec<u8> = Vec::new();
     let has_pair = (0..project.len()).any(|r| project.example(r).is_some_and(|e| e.text_pair.is_some()));
-    let has_score = (0..project.len()).any(|r| project.example(r).is_some_and(|e| e.score.is_some()));
+    let has_score = (0..project.len()).any(|r| project.score_of(r).is_some());
     let joined = |r: usize| project.annotation(r).map(|a| a.labels.join(";")).unwrap_or_default();
     match format {
         ExportFormat::Csv => {
@@ -54,7 +54,7 @@ pub fn export(project: &Project, format: ExportFormat, path: &Path) -> Result<us
                 }
                 rec.extend([joined(r), project.split(r).name().to_string(), project.note(r).unwrap_or("").to_string()]);
                 if has_score {
-                    rec.push(ex.score.map(|s| s.to_string()).unwrap_or_default());
+                    rec.push(project.score_of(r).map(|s| s.to_string()).unwrap_or_default());
                 }
                 w.write_record(&rec).map_err(|e| ProjectError::write(path, e))?;
             }
@@ -68,7 +68,7 @@ pub fn export(project: &Project, format: ExportFormat, path: &Path) -> Result<us
                 if let Some(p) = &ex.text_pair {
                     obj["text_pair"] = p.clone().into();
                 }
-                if let Some(s) = ex.score {
+                if let Some(s) = project.score_of(r) {
                     obj["score"] = s.into();
                 }
                 if let Some(n) = project.note(r) {

@@ -13,6 +13,7 @@ mod filter;
 mod journal;
 mod runs;
 mod sample;
+mod scores;
 mod splits;
 mod state;
 mod suggestions;

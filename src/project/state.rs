@@ -22,6 +22,10 @@ pub struct State {
     /// IOB2 tag per word) as the annotation's labels. They replace the imported tags.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tag_edits: BTreeMap<usize, Annotation>,
+    /// Regression: examples whose number was set in Attune, the number (as text) as the
+    /// annotation's one label. They replace the imported scores.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub score_edits: BTreeMap<usize, Annotation>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,6 +87,11 @@ pub enum Op {
     /// Sets the tags of one sentence (one IOB2 tag per word), or with None puts back its
     /// imported tags.
     SetTags {
+        row: usize,
+        annotation: Option<Annotation>,
+    },
+    /// Sets the number of one example (regression), or with None puts back its imported one.
+    SetScore {
         row: usize,
         annotation: Option<Annotation>,
     },
@@ -217,6 +226,18 @@ impl State {
                 }
                 Op::SetTags { row: *row, annotation: self.tag_edits.get(row).cloned() }
             }
+            Op::SetScore { row, annotation } => {
+                self.check_rows(&[*row], example_count)?;
+                if let Some(a) = annotation {
+                    if a.labels.len() != 1 || a.labels[0].parse::<f64>().map_or(true, |v| !v.is_finite()) {
+                        return Err(ProjectError::Invalid(format!(
+                            "\"{}\" is not a number; type a number such as 3 or 0.75",
+                            a.labels.join(" ")
+                        )));
+                    }
+                }
+                Op::SetScore { row: *row, annotation: self.score_edits.get(row).cloned() }
+            }
             Op::Batch { ops } => {
                 // Inverses are computed against the state as it will be when each op runs.
                 let mut scratch = self.clone();
@@ -320,6 +341,12 @@ impl State {
                 match annotation {
                     Some(a) => self.tag_edits.insert(*row, a.clone()),
                     None => self.tag_edits.remove(row),
+                };
+            }
+            Op::SetScore { row, annotation } => {
+                match annotation {
+                    Some(a) => self.score_edits.insert(*row, a.clone()),
+                    None => self.score_edits.remove(row),
                 };
             }
             Op::Batch { ops } => {

@@ -1,8 +1,9 @@
-//! What a training run takes from a project: the single-label examples of the train split, and
-//! those of the validation split to pick the best checkpoint; both texts of text pairs; the
-//! tagged sentences of a token-classification project.
+//! What a training run takes from a project: the labeled examples of the train split (one label,
+//! a set of labels, or a number each, by the project's task), and those of the validation split
+//! to pick the best checkpoint; both texts of text pairs; the tagged sentences of a
+//! token-classification project.
 
-use crate::data::{LabeledTexts, TaggedSentences};
+use crate::data::{LabeledTexts, TaggedSentences, TextTargets};
 
 use super::{Project, ProjectError, Split, Task};
 
@@ -10,39 +11,70 @@ fn source_sha256(project: &Project) -> String {
     project.meta.sources.first().and_then(|s| s.get("sha256")).and_then(|s| s.as_str()).unwrap_or_default().to_string()
 }
 
-fn split_data(project: &Project, split: Split) -> LabeledTexts {
-    let rows = project.single_labeled(split);
-    let sha256 = source_sha256(project);
-    // A project of text pairs trains on both texts (a missing second text is empty).
-    let has_pairs = rows.iter().any(|(r, _)| project.example(*r).is_some_and(|e| e.text_pair.is_some()));
-    let pairs = has_pairs.then(|| {
-        rows.iter().map(|(r, _)| project.example(*r).and_then(|e| e.text_pair.clone()).unwrap_or_default()).collect()
-    });
-    LabeledTexts {
-        pairs,
-        pair_column: has_pairs.then(|| "text_pair".to_string()),
-        texts: rows.iter().filter_map(|(r, _)| project.example(*r).map(|e| e.text.clone())).collect(),
-        labels: rows.iter().map(|(_, l)| l.to_string()).collect(),
-        path: project.dir().to_path_buf(),
-        sha256,
-        text_column: "text".into(),
-        label_column: format!("label ({} split)", split.name()),
+/// The examples of a split that have what the task learns, with it.
+fn split_targets(project: &Project, split: Split) -> (Vec<usize>, Vec<String>, TextTargets) {
+    let in_split = |r: usize| project.split(r) == split;
+    match project.meta.task {
+        Task::MultiLabel => {
+            let rows: Vec<(usize, Vec<String>)> = (0..project.len())
+                .filter(|&r| in_split(r))
+                .filter_map(|r| project.annotation(r).map(|a| (r, a.labels.clone())))
+                .filter(|(_, labels)| !labels.is_empty())
+                .collect();
+            let shown = rows.iter().map(|(_, l)| l.join("; ")).collect();
+            (rows.iter().map(|r| r.0).collect(), shown, TextTargets::LabelSets(rows.into_iter().map(|r| r.1).collect()))
+        }
+        Task::Regression => {
+            let rows: Vec<(usize, f64)> = (0..project.len())
+                .filter(|&r| in_split(r))
+                .filter_map(|r| project.score_of(r).map(|s| (r, s)))
+                .collect();
+            let shown = rows.iter().map(|(_, s)| s.to_string()).collect();
+            (rows.iter().map(|r| r.0).collect(), shown, TextTargets::Scores(rows.into_iter().map(|r| r.1).collect()))
+        }
+        _ => {
+            let rows = project.single_labeled(split);
+            (rows.iter().map(|r| r.0).collect(), rows.iter().map(|r| r.1.to_string()).collect(), TextTargets::OneLabel)
+        }
     }
 }
 
-/// The training and validation data of a single-label project.
+fn split_data(project: &Project, split: Split) -> LabeledTexts {
+    let (rows, labels, targets) = split_targets(project, split);
+    let sha256 = source_sha256(project);
+    // A project of text pairs trains on both texts (a missing second text is empty).
+    let has_pairs = rows.iter().any(|&r| project.example(r).is_some_and(|e| e.text_pair.is_some()));
+    let pairs = has_pairs.then(|| {
+        rows.iter().map(|&r| project.example(r).and_then(|e| e.text_pair.clone()).unwrap_or_default()).collect()
+    });
+    let what = if project.meta.task == Task::Regression { "number" } else { "label" };
+    LabeledTexts {
+        pairs,
+        pair_column: has_pairs.then(|| "text_pair".to_string()),
+        texts: rows.iter().filter_map(|&r| project.example(r).map(|e| e.text.clone())).collect(),
+        labels,
+        path: project.dir().to_path_buf(),
+        sha256,
+        text_column: "text".into(),
+        label_column: format!("{what} ({} split)", split.name()),
+        targets,
+    }
+}
+
+/// The training and validation data of a project that labels (or scores) whole texts.
 pub fn project_training_data(project: &Project) -> Result<(LabeledTexts, Option<LabeledTexts>), ProjectError> {
-    if project.meta.task != Task::SingleLabel {
+    if project.meta.task == Task::TokenClassification {
         return Err(ProjectError::Invalid(format!(
-            "this project's task is {}; this works on projects of one label per text",
+            "this project's task is {}; this works on projects that label or score whole texts",
             project.meta.task.describe()
         )));
     }
     let train = split_data(project, Split::Train);
     if train.is_empty() {
-        return Err(ProjectError::Invalid(
-            "no example of the train split has a label yet: label some examples first".into(),
-        ));
+        let what = if project.meta.task == Task::Regression { "a number" } else { "a label" };
+        return Err(ProjectError::Invalid(format!(
+            "no example of the train split has {what} yet: label some examples first"
+        )));
     }
     let valid = split_data(project, Split::Valid);
     Ok((train, (!valid.is_empty()).then_some(valid)))

@@ -107,7 +107,8 @@ fn q8_0_per_row(tensor: &Tensor) -> Result<QTensor, String> {
 fn metadata(model: &SequenceClassifier, quant: Quant) -> Result<Vec<(String, Value)>, String> {
     let cfg = &model.config;
     let arch = if cfg.model_type.is_empty() { cfg.family.prefix().to_string() } else { cfg.model_type.clone() };
-    let config_json = serde_json::to_string(&cfg.classifier_json(&model.labels)).map_err(|e| e.to_string())?;
+    let config_json = serde_json::to_string(&cfg.classifier_json(&model.labels, model.problem, &model.thresholds))
+        .map_err(|e| e.to_string())?;
     let mut tokenizer = model.tokenizer.inner().clone();
     tokenizer.with_truncation(None).map_err(|e| e.to_string())?;
     tokenizer.with_padding(None);

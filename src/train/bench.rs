@@ -111,6 +111,7 @@ pub fn run_bench(opts: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Result<
         labels: Some(vec!["0".into(), "1".into()]),
         device: device.clone(),
         max_len: opts.max_len,
+        problem: None,
         ..LoadOptions::default()
     };
     let (model, name) = match &opts.model_dir {

@@ -1,23 +1,31 @@
-//! Training a text classifier: a plain function that fine-tunes it and reports events (the loop
+//! Training a text model (one label, several labels, or a number per text): a plain function that fine-tunes it and reports events (the loop
 //! itself is in `run_loop.rs`, shared with token classification).
 //! The CLI prints the events with a progress bar, the app receives them over a channel from a
 //! worker thread, and tests collect them in a closure. It checks the cancel token (and waits while paused) between steps.
 //!
 //! Event order: Started, then (Step | Eval | Checkpoint)*, then exactly one Finished.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use candle_core::{Device, Tensor};
 
 use super::evaluate::{evaluate_tokenized, label_indices};
-use super::run_info::{DatasetInfo, EvalRecord, RunInfo};
+use super::evaluate_targets::{evaluate_label_sets_tokenized, evaluate_scores_tokenized, label_set_indicators};
+use super::run_info::{DatasetInfo, EvalRecord, RegressionScores, RunInfo};
 use super::run_loop::{check_out_dir, run_loop, Trainee};
 use super::{TrainConfig, TrainError};
-use crate::data::{label_set, LabeledTexts};
+use crate::data::{LabeledTexts, TextTargets};
 use crate::jobs::CancelToken;
 use crate::model::{
-    cross_entropy, parse_device, DropoutRng, LoadOptions, ParamStore, SequenceClassifier, TokenizedText,
+    binary_cross_entropy_with_logits, cross_entropy, mean_squared_error, parse_device, DropoutRng, LoadOptions,
+    ParamStore, Problem, SequenceClassifier, TokenizedText,
 };
+
+/// run.json's `task` of a multi-label run.
+pub const MULTI_LABEL_CLASSIFICATION: &str = "multi-label-classification";
+/// run.json's `task` of a regression run.
+pub const REGRESSION: &str = "regression";
 
 /// One training run: which model, which data, where to write, with which settings.
 #[derive(Clone, Debug)]
@@ -80,12 +88,54 @@ pub fn train(
     result
 }
 
+/// What each training example is learned against, as the loss takes it.
+enum Truth {
+    Classes(Vec<u32>),
+    /// A 0/1 per label.
+    LabelSets(Vec<Vec<f32>>),
+    Scores(Vec<f32>),
+}
+
+/// What the validation examples are measured against.
+enum ValidTruth {
+    Classes(Vec<usize>),
+    LabelSets(Vec<Vec<bool>>),
+    Scores(Vec<f64>),
+}
+
 struct Prepared {
     model: SequenceClassifier,
     train_tokens: Vec<TokenizedText>,
-    train_targets: Vec<u32>,
-    valid: Option<(Vec<TokenizedText>, Vec<usize>)>,
+    train_truth: Truth,
+    valid: Option<(Vec<TokenizedText>, ValidTruth)>,
     class_weights: Option<Tensor>,
+    /// Multi-label: the thresholds tuned at the last validation, saved with its checkpoint.
+    tuned_thresholds: RefCell<Vec<f32>>,
+}
+
+/// The problem, the model's labels (a regression's one output is named after the score column)
+/// and the training truth of a dataset.
+fn problem_of(data: &LabeledTexts) -> Problem {
+    match data.targets {
+        TextTargets::OneLabel => Problem::SingleLabel,
+        TextTargets::LabelSets(_) => Problem::MultiLabel,
+        TextTargets::Scores(_) => Problem::Regression,
+    }
+}
+
+fn model_labels(data: &LabeledTexts) -> Vec<String> {
+    match data.targets {
+        TextTargets::Scores(_) => vec![data.label_column.split(" (").next().unwrap_or("score").to_string()],
+        _ => data.label_names(),
+    }
+}
+
+fn valid_truth(labels: &[String], data: &LabeledTexts) -> Result<ValidTruth, TrainError> {
+    Ok(match &data.targets {
+        TextTargets::OneLabel => ValidTruth::Classes(label_indices(labels, &data.labels)?),
+        TextTargets::LabelSets(sets) => ValidTruth::LabelSets(label_set_indicators(labels, sets)?),
+        TextTargets::Scores(scores) => ValidTruth::Scores(scores.clone()),
+    })
 }
 
 fn prepare(job: &TrainJob) -> Result<Prepared, TrainError> {
@@ -94,8 +144,16 @@ fn prepare(job: &TrainJob) -> Result<Prepared, TrainError> {
     if !problems.is_empty() {
         return Err(TrainError::Settings(problems.join("; ")));
     }
-    job.train.require_two_classes()?;
-    let labels = label_set(&job.train.labels);
+    job.train.require_targets()?;
+    let problem = problem_of(&job.train);
+    if let Some(valid) = &job.valid {
+        if problem_of(valid) != problem {
+            return Err(TrainError::Settings(
+                "the validation data was read for another task than the training data".into(),
+            ));
+        }
+    }
+    let labels = model_labels(&job.train);
     let device: Device = parse_device(&cfg.device)?;
     let opts = LoadOptions {
         labels: Some(labels.clone()),
@@ -103,28 +161,38 @@ fn prepare(job: &TrainJob) -> Result<Prepared, TrainError> {
         seed: cfg.seed,
         freeze: cfg.freeze,
         max_len: cfg.max_len,
+        problem: Some(problem),
     };
     let model = SequenceClassifier::load(&job.model_dir, &opts)?;
     let train_tokens = model.tokenizer.tokenize_inputs(&job.train.texts, job.train.pairs.as_deref())?;
-    let train_targets: Vec<u32> = label_indices(&labels, &job.train.labels)?.into_iter().map(|i| i as u32).collect();
-    let valid = match &job.valid {
-        Some(v) => {
-            let truth = label_indices(&labels, &v.labels)?;
-            Some((model.tokenizer.tokenize_inputs(&v.texts, v.pairs.as_deref())?, truth))
+    let train_truth = match valid_truth(&labels, &job.train)? {
+        ValidTruth::Classes(c) => Truth::Classes(c.into_iter().map(|i| i as u32).collect()),
+        ValidTruth::LabelSets(s) => {
+            Truth::LabelSets(s.iter().map(|row| row.iter().map(|&y| if y { 1.0 } else { 0.0 }).collect()).collect())
         }
+        ValidTruth::Scores(s) => {
+            let mean = s.iter().sum::<f64>() / s.len().max(1) as f64;
+            model.start_output_bias_at(&[mean as f32])?;
+            Truth::Scores(s.iter().map(|&v| v as f32).collect())
+        }
+    };
+    let valid = match &job.valid {
+        Some(v) => Some((model.tokenizer.tokenize_inputs(&v.texts, v.pairs.as_deref())?, valid_truth(&labels, v)?)),
         None => None,
     };
-    let class_weights = if cfg.class_weights {
-        let mut counts = vec![0usize; labels.len()];
-        train_targets.iter().for_each(|&t| counts[t as usize] += 1);
-        let n = train_targets.len() as f32;
-        let k = labels.len() as f32;
-        let w: Vec<f32> = counts.iter().map(|&c| if c == 0 { 0.0 } else { n / (k * c as f32) }).collect();
-        Some(Tensor::new(w, &device)?)
-    } else {
-        None
+    let class_weights = match (&train_truth, cfg.class_weights) {
+        (Truth::Classes(targets), true) => {
+            let mut counts = vec![0usize; labels.len()];
+            targets.iter().for_each(|&t| counts[t as usize] += 1);
+            let n = targets.len() as f32;
+            let k = labels.len() as f32;
+            let w: Vec<f32> = counts.iter().map(|&c| if c == 0 { 0.0 } else { n / (k * c as f32) }).collect();
+            Some(Tensor::new(w, &device)?)
+        }
+        _ => None,
     };
-    Ok(Prepared { model, train_tokens, train_targets, valid, class_weights })
+    let tuned_thresholds = RefCell::new(model.thresholds.clone());
+    Ok(Prepared { model, train_tokens, train_truth, valid, class_weights, tuned_thresholds })
 }
 
 fn dataset_info(d: &LabeledTexts) -> DatasetInfo {
@@ -156,44 +224,78 @@ impl Trainee for Prepared {
     }
 
     fn valid_examples(&self) -> usize {
-        self.valid.as_ref().map_or(0, |v| v.1.len())
+        self.valid.as_ref().map_or(0, |v| v.0.len())
     }
 
     fn batch_loss(&self, indices: &[usize], rng: &mut DropoutRng) -> Result<Tensor, TrainError> {
         let model = &self.model;
         let rows: Vec<&TokenizedText> = indices.iter().map(|&i| &self.train_tokens[i]).collect();
         let batch = model.tokenizer.batch(&rows, &model.device)?;
-        let targets: Vec<u32> = indices.iter().map(|&i| self.train_targets[i]).collect();
-        let targets = Tensor::new(targets, &model.device)?;
         let logits = model.forward(&batch, Some(rng), false)?.logits;
-        Ok(cross_entropy(&logits, &targets, self.class_weights.as_ref())?)
+        let device = &model.device;
+        Ok(match &self.train_truth {
+            Truth::Classes(all) => {
+                let targets = Tensor::new(indices.iter().map(|&i| all[i]).collect::<Vec<u32>>(), device)?;
+                cross_entropy(&logits, &targets, self.class_weights.as_ref())?
+            }
+            Truth::LabelSets(all) => {
+                let rows: Vec<Vec<f32>> = indices.iter().map(|&i| all[i].clone()).collect();
+                let targets = Tensor::new(rows, device)?.to_dtype(logits.dtype())?;
+                binary_cross_entropy_with_logits(&logits, &targets)?
+            }
+            Truth::Scores(all) => {
+                let targets = Tensor::new(indices.iter().map(|&i| all[i]).collect::<Vec<f32>>(), device)?;
+                mean_squared_error(&logits, &targets.to_dtype(logits.dtype())?)?
+            }
+        })
     }
 
     fn validate(&self, record: &mut EvalRecord, batch_size: usize) -> Result<(), TrainError> {
-        if let Some((tokens, truth)) = &self.valid {
-            let eval = evaluate_tokenized(&self.model, tokens, truth, batch_size)?;
-            record.valid_loss = Some(eval.loss);
-            record.accuracy = Some(eval.metrics.accuracy);
-            record.macro_f1 = Some(eval.metrics.macro_f1);
+        let Some((tokens, truth)) = &self.valid else { return Ok(()) };
+        match truth {
+            ValidTruth::Classes(truth) => {
+                let eval = evaluate_tokenized(&self.model, tokens, truth, batch_size)?;
+                record.valid_loss = Some(eval.loss);
+                record.accuracy = Some(eval.metrics.accuracy);
+                record.macro_f1 = Some(eval.metrics.macro_f1);
+            }
+            ValidTruth::LabelSets(truth) => {
+                let eval = evaluate_label_sets_tokenized(&self.model, tokens, truth, batch_size, true)?;
+                record.valid_loss = Some(eval.loss);
+                record.accuracy = Some(eval.metrics.subset_accuracy);
+                record.macro_f1 = Some(eval.metrics.macro_f1);
+                record.micro_f1 = Some(eval.metrics.micro_f1);
+                *self.tuned_thresholds.borrow_mut() = eval.thresholds;
+            }
+            ValidTruth::Scores(truth) => {
+                let eval = evaluate_scores_tokenized(&self.model, tokens, truth, batch_size)?;
+                record.valid_loss = Some(eval.loss);
+                record.regression = Some(RegressionScores::from(&eval.metrics));
+            }
         }
         Ok(())
     }
 
     fn save(&self, dir: &Path) -> Result<(), TrainError> {
-        Ok(self.model.save(dir)?)
+        Ok(self.model.save_with_thresholds(dir, &self.tuned_thresholds.borrow())?)
     }
 }
 
 fn run(job: &TrainJob, on_event: &mut dyn FnMut(TrainEvent), cancel: &CancelToken) -> Result<RunSummary, TrainError> {
     check_out_dir(&job.out_dir)?;
     let p = prepare(job)?;
-    let info = new_run_info(
+    let mut info = new_run_info(
         RunSource { base_model: &job.base_model, model_dir: &job.model_dir, config: &job.config },
         p.model.labels.clone(),
         dataset_info(&job.train),
         job.valid.as_ref().map(dataset_info),
         &p.model.params,
     );
+    info.task = match p.model.problem {
+        Problem::SingleLabel => None,
+        Problem::MultiLabel => Some(MULTI_LABEL_CLASSIFICATION.into()),
+        Problem::Regression => Some(REGRESSION.into()),
+    };
     run_loop(&p, info, &job.out_dir, on_event, cancel)
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{TrainConfig, TrainError};
+use super::{RegressionMetrics, TrainConfig, TrainError};
 use crate::model::write_atomic;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -31,7 +31,29 @@ pub struct EvalRecord {
     /// Token classification: entity-level micro F1 (seqeval strict IOB2), which picks the best checkpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity_micro_f1: Option<f64>,
+    /// Multi-label: micro F1 over every label decision (with thresholds tuned on this data), which
+    /// picks the best checkpoint; `accuracy` is then the subset accuracy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub micro_f1: Option<f64>,
+    /// Regression: the errors and correlations; the lowest RMSE picks the best checkpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regression: Option<RegressionScores>,
     pub elapsed_secs: f64,
+}
+
+/// A regression's validation measures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegressionScores {
+    pub mae: f64,
+    pub rmse: f64,
+    pub pearson: f64,
+    pub spearman: f64,
+}
+
+impl From<&RegressionMetrics> for RegressionScores {
+    fn from(m: &RegressionMetrics) -> Self {
+        Self { mae: m.mae, rmse: m.rmse, pearson: m.pearson, spearman: m.spearman }
+    }
 }
 
 impl EvalRecord {
@@ -45,6 +67,8 @@ impl EvalRecord {
             accuracy: None,
             macro_f1: None,
             entity_micro_f1: None,
+            micro_f1: None,
+            regression: None,
             elapsed_secs: 0.0,
         }
     }
@@ -53,7 +77,8 @@ impl EvalRecord {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunInfo {
     pub attune_version: String,
-    /// "token-classification" for token classifiers; absent for text classifiers.
+    /// "token-classification", "multi-label-classification" or "regression"; absent for one label
+    /// per text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
     pub base_model: String,

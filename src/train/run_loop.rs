@@ -45,16 +45,20 @@ pub(super) fn check_out_dir(out_dir: &Path) -> Result<(), TrainError> {
     Ok(())
 }
 
-/// The score that picks the best checkpoint: entity F1 for token classification, else the
-/// configured metric.
+/// The score that picks the best checkpoint (higher is better): entity F1 for token
+/// classification, minus the RMSE for regression, else the configured metric (multi-label: micro
+/// F1 unless macro F1 is asked for).
 fn score(record: &EvalRecord, cfg: &TrainConfig) -> Option<f64> {
     if record.entity_micro_f1.is_some() {
         return record.entity_micro_f1;
     }
-    if cfg.metric == "macro_f1" {
-        record.macro_f1
-    } else {
-        record.accuracy
+    if let Some(r) = &record.regression {
+        return Some(-r.rmse);
+    }
+    match (cfg.metric.as_str(), record.micro_f1) {
+        ("macro_f1", _) => record.macro_f1,
+        (_, Some(micro)) => Some(micro),
+        _ => record.accuracy,
     }
 }
 

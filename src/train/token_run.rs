@@ -86,6 +86,7 @@ fn prepare(job: &TokenTrainJob) -> Result<PreparedTokens, TrainError> {
         seed: cfg.seed,
         freeze: cfg.freeze,
         max_len: cfg.max_len,
+        problem: None,
     };
     let model = TokenClassifier::load(&job.model_dir, &opts)?;
     let train = tagged_tokens(&model, &job.train)?;

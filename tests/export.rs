@@ -177,6 +177,7 @@ fn damaged_foreign_and_headless_inputs_get_a_clear_message() {
         texts: vec!["alpha bravo".into()],
         labels: Some(vec!["maybe".into()]),
         rows: None,
+        targets: Default::default(),
         description: "odd labels".into(),
     };
     let out = dir.path().join("odd.gguf");

@@ -123,7 +123,8 @@ fn assert_matches_model(reference: &SequenceClassifier, texts: &[String], body: 
 fn assert_healthy(addr: SocketAddr) {
     let (status, body) = http(addr, "GET", "/health", b"");
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body, json!({ "status": "ok", "model": "tiny-test-model", "labels": LABELS }));
+    let want = json!({ "status": "ok", "model": "tiny-test-model", "labels": LABELS, "problem_type": "single_label_classification" });
+    assert_eq!(body, want);
 }
 
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {

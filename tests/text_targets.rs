@@ -91,7 +91,7 @@ fn trained(dir: &Path, column: &str, problem: Problem) -> (PathBuf, PathBuf) {
 }
 
 fn load(dir: &Path) -> SequenceClassifier {
-    SequenceClassifier::load(dir, &LoadOptions::default()).unwrap()
+    SequenceClassifier::load_path(dir, &LoadOptions::default()).unwrap()
 }
 
 #[test]
@@ -294,4 +294,99 @@ fn projects_keep_label_sets_and_numbers_with_edits() {
     assert_eq!(Project::open(&score_dir).unwrap().score_of(2), Some(7.25));
     let out = attune(&["project", "score", &s(&score_dir), "--row", "2", "--value", "lots"]);
     assert!(!out.status.success());
+}
+
+#[test]
+fn exports_explanations_and_assistants_follow_the_models_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let (multi, valid_path) = trained(dir.path(), "labels", Problem::MultiLabel);
+    let (regression, _) = trained(dir.path(), "score", Problem::Regression);
+
+    // A quantized export keeps the thresholds and is verified on label sets.
+    let gguf = dir.path().join("multi.gguf");
+    let report = ok(attune(&[
+        "export",
+        "--model",
+        &s(&multi),
+        "--format",
+        "gguf",
+        "--quant",
+        "q8_0",
+        "--out",
+        &s(&gguf),
+        "--verify-data",
+        &s(&valid_path),
+        "--label-column",
+        "labels",
+        "--json",
+    ]));
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let (a, b) = (report["accuracy"].as_f64().unwrap(), report["base_accuracy"].as_f64().unwrap());
+    assert!(b >= 0.8 && (a - b).abs() <= 0.05, "subset accuracy {a} after export, {b} before: {report}");
+    let from_file = load(&gguf);
+    assert_eq!((from_file.problem, &from_file.thresholds), (Problem::MultiLabel, &load(&multi).thresholds));
+
+    // A regression export reports its RMSE before and after.
+    let folder = dir.path().join("regression-hf");
+    let report = ok(attune(&[
+        "export",
+        "--model",
+        &s(&regression),
+        "--format",
+        "safetensors",
+        "--quant",
+        "f32",
+        "--out",
+        &s(&folder),
+        "--verify-data",
+        &s(&valid_path),
+        "--label-column",
+        "score",
+        "--json",
+    ]));
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert!((report["rmse"].as_f64().unwrap() - report["base_rmse"].as_f64().unwrap()).abs() < 1e-6, "{report}");
+    assert_eq!(report["flipped"], 0);
+
+    // Integrated gradients explain one label's logit (multi-label) or the number (regression),
+    // and add up to its change from the baseline.
+    for (run, target, word) in [(&multi, "b", "bravo"), (&regression, "score", "golf")] {
+        let out = ok(attune(&[
+            "explain",
+            "--model",
+            &s(run),
+            "--target",
+            target,
+            "--json",
+            "kilo bravo lima golf golf oscar",
+        ]));
+        let e: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let c = &e["completeness"];
+        let (sum, delta) = (c["sum_attributions"].as_f64().unwrap(), c["score_delta"].as_f64().unwrap());
+        assert!((sum - delta).abs() <= 0.05 * delta.abs().max(1e-3), "{target}: {sum} vs {delta}");
+        let words = e["words"].as_array().unwrap();
+        let top =
+            words.iter().max_by(|x, y| x["attribution"].as_f64().partial_cmp(&y["attribution"].as_f64()).unwrap());
+        assert_eq!(top.unwrap()["word"], word, "{target}: the rule's word explains it: {out}");
+    }
+
+    // The assistants built on one label per text say so on other projects.
+    let project = dir.path().join("project");
+    let csv = dir.path().join("data.csv");
+    write_targets_csv(&csv, 40, 5);
+    ok(attune(&[
+        "project",
+        "new",
+        &s(&project),
+        "--data",
+        &s(&csv),
+        "--score-column",
+        "score",
+        "--model",
+        &s(&tiny(dir.path())),
+    ]));
+    let out = attune(&["suspects", "--project", &s(&project)]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("one label per text"), "{err}");
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use super::shared::{no_project_ui, Pane, Shared};
 use super::worker::{Job, DRAIN_BUDGET};
 use crate::export::{export_model, ExportEvent, ExportReport, ExportRequest, ModelFormat, VerifyData};
-use crate::project::{export, ExportFormat, Project, Split};
+use crate::project::{export, project_split_data, project_split_rows, ExportFormat, Project, Split};
 use crate::quant::Quant;
 
 enum Event {
@@ -332,20 +332,17 @@ fn project_run_dir(project: &Project, run: &str) -> PathBuf {
     project.runs_dir().join(run)
 }
 
-/// The project's labeled validation examples, else its labeled test examples.
+/// The project's labeled (or, for regression, scored) validation examples, else its test examples.
 fn verify_data(project: &Project) -> Option<VerifyData> {
     [Split::Valid, Split::Test].into_iter().find_map(|split| {
-        let rows = project.single_labeled(split);
-        if rows.is_empty() {
+        let data = project_split_data(project, split);
+        if data.is_empty() {
             return None;
         }
-        let texts = rows.iter().map(|(r, _)| project.example(*r).map(|e| e.text.clone()).unwrap_or_default()).collect();
-        Some(VerifyData {
-            texts,
-            labels: Some(rows.iter().map(|(_, l)| l.to_string()).collect()),
-            rows: Some(rows.iter().map(|(r, _)| *r).collect()),
-            description: format!("the {} split ({} labeled examples)", split.name(), rows.len()),
-        })
+        let mut verify =
+            VerifyData::labeled(&data, format!("the {} split ({} labeled examples)", split.name(), data.len()));
+        verify.rows = Some(project_split_rows(project, split));
+        Some(verify)
     })
 }
 

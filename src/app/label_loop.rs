@@ -12,7 +12,7 @@ use crate::assist::{
     loop_train_job, predict_inputs, project_inputs, rank_queue, save_predictions, suggesting_run, QueueSession,
     Strategy,
 };
-use crate::project::Predictions;
+use crate::project::{Predictions, Task};
 use crate::train::{train, TrainEvent};
 
 /// Longest queue shown at once (it is recomputed after every label).
@@ -69,7 +69,7 @@ impl LabelLoop {
 
     /// Counts a label made in the session; starts retraining when it is due.
     pub fn labeled(&mut self, ctx: &egui::Context, shared: &mut Shared, count: usize) {
-        let Some(project) = &shared.project else { return };
+        let Some(project) = shared.project.as_ref().filter(|p| p.meta.task == Task::SingleLabel) else { return };
         self.sync_session(project.dir());
         let mut due = false;
         for _ in 0..count {
@@ -95,7 +95,7 @@ impl LabelLoop {
     /// Makes suggestions with the project's model on a worker thread (when there are none yet, or
     /// they came from another run).
     pub fn start_suggesting(&mut self, ctx: &egui::Context, shared: &mut Shared) {
-        let Some(project) = &shared.project else { return };
+        let Some(project) = shared.project.as_ref().filter(|p| p.meta.task == Task::SingleLabel) else { return };
         if self.job.is_some() {
             return;
         }

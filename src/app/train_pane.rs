@@ -28,9 +28,9 @@ struct History {
     loss: Vec<[f64; 2]>,
     smoothed: Vec<[f64; 2]>,
     learning_rate: Vec<[f64; 2]>,
-    /// The validation metric per evaluation: accuracy, or entity F1 for token classification.
+    /// The validation measure that picks the best checkpoint, per evaluation, and its name.
     accuracy: Vec<[f64; 2]>,
-    entity_f1: bool,
+    metric_name: Option<&'static str>,
     total_steps: u64,
     step: u64,
     examples_per_s: f64,
@@ -87,9 +87,9 @@ impl TrainPane {
                     (h.step, h.examples_per_s, h.elapsed_secs) = (step, examples_per_s, elapsed_secs);
                 }
                 TrainEvent::Eval { record, .. } => {
-                    h.entity_f1 |= record.entity_micro_f1.is_some();
-                    if let Some(a) = record.entity_micro_f1.or(record.accuracy) {
-                        h.accuracy.push([record.step as f64, a]);
+                    if let Some((name, value)) = record.headline() {
+                        h.metric_name = Some(name);
+                        h.accuracy.push([record.step as f64, value]);
                     }
                 }
                 TrainEvent::Checkpoint { .. } => {}
@@ -98,12 +98,9 @@ impl TrainPane {
                     self.runs = None;
                     match result {
                         Ok(summary) => {
-                            let acc = match summary.best {
-                                Some(EvalRecord { entity_micro_f1: Some(f1), .. }) => {
-                                    format!(", validation entity F1 {f1:.3}")
-                                }
-                                Some(EvalRecord { accuracy: Some(a), .. }) => format!(", validation accuracy {a:.3}"),
-                                _ => String::new(),
+                            let acc = match summary.best.as_ref().and_then(EvalRecord::headline) {
+                                Some((name, value)) => format!(", {} {value:.3}", name.to_lowercase()),
+                                None => String::new(),
                             };
                             shared.notes.info(format!("Training finished in {:.0} s{acc}", summary.wall_secs));
                             if let (Some(project), Some(name)) = (shared.project.as_mut(), &self.run_name) {
@@ -304,7 +301,7 @@ impl TrainPane {
                 plot.line(Line::new("raw", PlotPoints::from(h.loss.clone())).color(egui::Color32::from_gray(120)));
                 plot.line(Line::new("smoothed", PlotPoints::from(h.smoothed.clone())).width(2.0));
             });
-            cols[1].label(if h.entity_f1 { "Validation entity F1" } else { "Validation accuracy" });
+            cols[1].label(h.metric_name.unwrap_or("Validation accuracy"));
             Plot::new("accuracy").height(height).include_y(0.0).include_y(1.0).show(&mut cols[1], |plot| {
                 plot.line(Line::new("accuracy", PlotPoints::from(h.accuracy.clone())));
                 plot.points(Points::new("evaluations", PlotPoints::from(h.accuracy.clone())).radius(4.0));
@@ -333,12 +330,7 @@ impl TrainPane {
         for (name, info) in runs.iter() {
             ui.horizontal(|ui| {
                 let best = info.as_ref().and_then(|i| i.best.as_ref());
-                let metrics = best
-                    .and_then(|b| match b.entity_micro_f1 {
-                        Some(f1) => Some(format!("entity F1 {f1:.3} · token accuracy {:.3}", b.accuracy?)),
-                        None => Some(format!("accuracy {:.3} · macro F1 {:.3}", b.accuracy?, b.macro_f1?)),
-                    })
-                    .unwrap_or_else(|| "no validation metrics".into());
+                let metrics = best.map_or_else(|| "no validation data".into(), EvalRecord::summary);
                 let when =
                     info.as_ref().map(|i| format!("{} steps, {:.0} s", i.steps, i.wall_secs)).unwrap_or_default();
                 ui.label(format!("{name}: {metrics} · {when}"));

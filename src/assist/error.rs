@@ -2,7 +2,7 @@
 //! words an analyst can act on.
 
 use crate::model::ModelError;
-use crate::project::ProjectError;
+use crate::project::{ProjectError, Task};
 use crate::train::TrainError;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +22,20 @@ pub enum AssistError {
 }
 
 impl AssistError {
+    /// Stops the assistants built on one label per text (suggestions, the labeling queue, the
+    /// suspects search, the learning curve) on projects of another task.
+    pub fn require_one_label_per_text(task: Task) -> Result<(), Self> {
+        if task == Task::SingleLabel {
+            return Ok(());
+        }
+        Err(AssistError::NotReady(format!(
+            "suggestions, the label-next queue, the suspects search and the learning curve work on projects of \
+             one label per text; this project's task is {}. Train and evaluate it in the Train and Evaluate panes \
+             (or `attune train --project`, `attune eval`)",
+            task.describe()
+        )))
+    }
+
     /// The project has no base model to start from.
     pub fn no_base_model() -> Self {
         AssistError::NotReady(

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::jobs::CancelToken;
-use crate::model::{write_atomic, LoadOptions, SequenceClassifier};
+use crate::model::{write_atomic, LoadOptions, Problem, SequenceClassifier};
 use crate::project::{Predictions, Project};
 use crate::train::RunInfo;
 
@@ -90,6 +90,12 @@ pub fn predict_inputs(
     // Texts are cut where the run's training cut them (256 tokens for a model of unknown origin).
     let max_len = RunInfo::read(run_dir).map_or(256, |info| info.config.max_len);
     let model = SequenceClassifier::load_path(run_dir, &LoadOptions { max_len, ..LoadOptions::default() })?;
+    if model.problem != Problem::SingleLabel {
+        return Err(AssistError::NotReady(format!(
+            "label suggestions come from models of one label per text; this model predicts {}",
+            model.problem.describe()
+        )));
+    }
     let mut probs = Vec::with_capacity(texts.len());
     for (i, chunk) in texts.chunks(CHUNK).enumerate() {
         if cancel.is_cancelled() {

@@ -42,6 +42,7 @@ fn project_config(project: &Project, model_dir: &std::path::Path) -> Result<Trai
 
 /// A training job for the next model of the labeling loop.
 pub fn loop_train_job(project: &Project) -> Result<TrainJob, AssistError> {
+    AssistError::require_one_label_per_text(project.meta.task)?;
     let (train, valid) = project_training_data(project)?;
     let (base_model, model_dir) = match chosen_run(project) {
         Some(dir) => (dir.display().to_string(), dir),
@@ -53,6 +54,7 @@ pub fn loop_train_job(project: &Project) -> Result<TrainJob, AssistError> {
 
 /// The template job of a learning curve: the base model, the project's labels and settings.
 pub fn curve_train_job(project: &Project) -> Result<TrainJob, AssistError> {
+    AssistError::require_one_label_per_text(project.meta.task)?;
     let (train, valid) = project_training_data(project)?;
     let (base_model, model_dir) = base_model(project)?;
     let config = project_config(project, &model_dir)?;

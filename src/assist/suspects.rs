@@ -98,6 +98,7 @@ pub struct SuspectReport {
 #[derive(Clone, Debug)]
 pub struct SuspectInput {
     pub base_model: Option<String>,
+    pub task: crate::project::Task,
     /// (project row, data row of the imported file, text, given label).
     pub labeled: Vec<(usize, usize, String, String)>,
 }
@@ -114,7 +115,7 @@ impl SuspectInput {
                 Some((r, e.source_row.unwrap_or(r), e.text.clone(), a.labels[0].clone()))
             })
             .collect();
-        Self { base_model: project.meta.model.clone(), labeled }
+        Self { base_model: project.meta.model.clone(), task: project.meta.task, labeled }
     }
 }
 
@@ -125,6 +126,7 @@ pub fn find_suspects(
     cancel: &CancelToken,
     on_progress: &mut dyn FnMut(SuspectProgress),
 ) -> Result<SuspectReport, AssistError> {
+    AssistError::require_one_label_per_text(input.task)?;
     let Some(base_model) = input.base_model.clone() else {
         return Err(AssistError::no_base_model());
     };

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::DataColumns;
-use crate::data::{read_labeled, ReadOptions};
+use crate::data::{read_labeled, LabeledTexts, ReadOptions};
 use crate::export::{export_model, ExportEvent, ExportRequest, ModelFormat, VerifyData};
 use crate::jobs::CancelToken;
-use crate::model::{ModelConfig, ModelError};
+use crate::model::{ModelConfig, ModelError, Problem};
 use crate::quant::Quant;
-use crate::train::RunInfo;
+use crate::train::{targets_for, RunInfo};
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
@@ -98,17 +98,22 @@ fn default_out(run_dir: &std::path::Path, format: ModelFormat, quant: Quant) -> 
     parent.join(format.default_file_name(&name, quant))
 }
 
-/// The labeled examples to verify on: the given file, else the run's validation file.
+/// The labeled examples to verify on: the given file, else the run's validation file, read for
+/// the run's problem (one label, label sets or numbers).
 fn verify_data(args: &ExportArgs) -> anyhow::Result<Option<VerifyData>> {
-    let columns = |text: Option<String>, label: Option<String>| ReadOptions {
-        text_column: text,
-        label_column: label,
-        max_rows: args.max_rows,
-        ..ReadOptions::default()
+    let problem = ModelConfig::load(&args.model).map_or(Problem::SingleLabel, |c| c.problem);
+    let read = |file: &std::path::Path, text: Option<String>, label: Option<String>| -> anyhow::Result<LabeledTexts> {
+        let opts = ReadOptions {
+            text_column: text,
+            label_column: label,
+            max_rows: args.max_rows,
+            allow_empty_labels: problem == Problem::MultiLabel,
+            ..ReadOptions::default()
+        };
+        Ok(targets_for(read_labeled(file, &opts)?, problem, &args.columns.label_separator)?)
     };
     if let Some(file) = &args.verify_data {
-        let opts = columns(args.columns.text_column.clone(), args.columns.label_column.clone());
-        let data = read_labeled(file, &opts)?;
+        let data = read(file, args.columns.text_column.clone(), args.columns.label_column.clone())?;
         return Ok(Some(VerifyData::labeled(&data, format!("{} ({} rows)", file.display(), data.len()))));
     }
     let Some(valid) = RunInfo::read(&args.model).and_then(|info| info.valid_data) else {
@@ -117,7 +122,7 @@ fn verify_data(args: &ExportArgs) -> anyhow::Result<Option<VerifyData>> {
     if !valid.path.is_file() {
         return Ok(None);
     }
-    let data = read_labeled(&valid.path, &columns(Some(valid.text_column), Some(valid.label_column)))?;
+    let data = read(&valid.path, Some(valid.text_column), Some(valid.label_column))?;
     Ok(Some(VerifyData::labeled(
         &data,
         format!("the run's validation file {} ({} rows)", valid.path.display(), data.len()),

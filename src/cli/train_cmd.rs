@@ -13,8 +13,8 @@ use crate::jobs::CancelToken;
 use crate::model::{resolve_model, Freeze, ModelConfig, Problem};
 use crate::project::{project_tagged_data, project_training_data, Project, Task};
 use crate::train::{
-    default_learning_rate, guess_problem, targets_for, train as run_training, train_token_classifier, EvalRecord,
-    TokenTrainJob, TrainConfig, TrainEvent, TrainJob,
+    default_learning_rate, guess_problem, targets_for, train as run_training, train_token_classifier, TokenTrainJob,
+    TrainConfig, TrainEvent, TrainJob,
 };
 
 #[derive(Args, Debug)]
@@ -165,7 +165,7 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
             }
         }
         TrainEvent::Eval { record, improved } => {
-            let metrics = validation_summary(&record);
+            let metrics = record.summary();
             let mark = if improved { "  (best so far, saved)" } else { "" };
             say(format!(
                 "epoch {} step {}: train loss {:.4}  {metrics}{mark}",
@@ -187,30 +187,12 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
         summary.out_dir.display()
     );
     if let Some(best) = summary.best.as_ref().filter(|b| b.valid_loss.is_some()) {
-        println!("best: {} (epoch {})", validation_summary(best), best.epoch);
+        println!("best {} (epoch {})", best.summary(), best.epoch);
     }
     if let Some(dir) = &args.project {
         choose_run(dir, &summary.out_dir)?;
     }
     Ok(())
-}
-
-/// The validation measures of an evaluation, in a line.
-fn validation_summary(record: &EvalRecord) -> String {
-    match (record.entity_micro_f1, record.micro_f1, &record.regression, record.accuracy, record.macro_f1) {
-        (Some(e), _, _, Some(a), Some(f)) => {
-            format!("validation entity F1 {e:.4} (micro), {f:.4} (macro)  token accuracy {a:.4}")
-        }
-        (_, Some(micro), _, Some(a), Some(f)) => {
-            format!("validation micro F1 {micro:.4}  macro F1 {f:.4}  subset accuracy {a:.4}")
-        }
-        (_, _, Some(r), _, _) => format!(
-            "validation RMSE {:.4}  MAE {:.4}  Pearson {:.4}  Spearman {:.4}",
-            r.rmse, r.mae, r.pearson, r.spearman
-        ),
-        (_, _, _, Some(a), Some(f)) => format!("validation accuracy {a:.4}  macro F1 {f:.4}"),
-        _ => "no validation data".to_string(),
-    }
 }
 
 /// Makes a run under the project's runs/ the project's model (as the app does after training).

@@ -4,7 +4,7 @@
 
 use candle_core::{Device, Tensor};
 
-use crate::model::{EncodedBatch, Encoder, SequenceClassifier, TextTokenizer, TokenClassifier};
+use crate::model::{EncodedBatch, Encoder, Problem, SequenceClassifier, TextTokenizer, TokenClassifier};
 
 pub trait Attributable {
     fn tokenizer(&self) -> &TextTokenizer;
@@ -12,6 +12,11 @@ pub trait Attributable {
     fn device(&self) -> &Device;
     /// Logits (rows, classes) from word embeddings (rows, seq, embedding).
     fn logits_from_word_embeddings(&self, words: &Tensor, batch: &EncodedBatch) -> candle_core::Result<Tensor>;
+    /// Whether each output stands alone (a sigmoid per label, or a number) rather than being one
+    /// class of a softmax.
+    fn independent_outputs(&self) -> bool {
+        false
+    }
 }
 
 impl Attributable for SequenceClassifier {
@@ -29,6 +34,10 @@ impl Attributable for SequenceClassifier {
 
     fn logits_from_word_embeddings(&self, words: &Tensor, batch: &EncodedBatch) -> candle_core::Result<Tensor> {
         self.forward_from_word_embeddings(words, batch)
+    }
+
+    fn independent_outputs(&self) -> bool {
+        self.problem != Problem::SingleLabel
     }
 }
 

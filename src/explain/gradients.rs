@@ -15,11 +15,12 @@ fn repeated_batch(model: &dyn Attributable, text: &TokenizedText, n: usize) -> R
 
 /// The log-odds of the target class for each row of logits (rows, classes): its logit minus the
 /// log-sum-exp of the other logits (for two classes, log p/(1-p)). Smooth, unbounded, and it moves
-/// exactly when the prediction moves.
-pub fn target_score(logits: &Tensor, target: usize) -> candle_core::Result<Tensor> {
+/// exactly when the prediction moves. With `independent` outputs (a sigmoid per label, or a
+/// regression's number) the target's own logit is already its log-odds (or the number).
+pub fn target_score(logits: &Tensor, target: usize, independent: bool) -> candle_core::Result<Tensor> {
     let classes = logits.dim(1)?;
     let own = logits.narrow(1, target, 1)?.squeeze(1)?;
-    if classes == 1 {
+    if classes == 1 || independent {
         return Ok(own);
     }
     let mask: Vec<f32> = (0..classes).map(|j| if j == target { -1e30 } else { 0.0 }).collect();
@@ -38,7 +39,7 @@ fn scores_and_gradients(
 ) -> Result<(Vec<f32>, Tensor), ExplainError> {
     let var = Var::from_tensor(words)?;
     let logits = model.logits_from_word_embeddings(var.as_tensor(), batch)?;
-    let score = target_score(&logits, target)?;
+    let score = target_score(&logits, target, model.independent_outputs())?;
     let grads = score.sum_all()?.backward()?;
     let grad = grads.get(var.as_tensor()).cloned().unwrap_or(var.as_tensor().zeros_like()?);
     Ok((score.to_vec1::<f32>()?, grad))

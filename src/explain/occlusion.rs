@@ -3,7 +3,7 @@
 
 use super::ExplainError;
 use crate::jobs::CancelToken;
-use crate::model::{SequenceClassifier, TokenizedText, WordEncoding};
+use crate::model::{Problem, SequenceClassifier, TokenizedText, WordEncoding};
 
 /// Per-token scores: each word's score change, given to its first piece (the others get 0),
 /// so that merging into words gives the word's score.
@@ -45,7 +45,9 @@ pub fn occlusion(
         let rows: Vec<&TokenizedText> = chunk.iter().collect();
         let batch = model.tokenizer.batch(&rows, &model.device)?;
         let out = model.forward(&batch, None, false)?.logits;
-        logits.extend(super::gradients::target_score(&out, target)?.to_vec1::<f32>()?);
+        logits.extend(
+            super::gradients::target_score(&out, target, model.problem != Problem::SingleLabel)?.to_vec1::<f32>()?,
+        );
         progress(((k + 1) * batch_size) as f32 / variants.len() as f32);
     }
     let mut scores = vec![0.0f64; n];

@@ -14,10 +14,11 @@ use std::path::{Path, PathBuf};
 
 pub use error::ExportError;
 pub use report::{ExportReport, FlippedExample};
-pub use verify::{compare, predict_both, VerifyData};
+pub use verify::{compare, predict_both, Outputs, VerifyData};
 
+use crate::data::TextTargets;
 use crate::jobs::CancelToken;
-use crate::model::{LoadOptions, SequenceClassifier};
+use crate::model::{LoadOptions, Problem, SequenceClassifier};
 use crate::quant::{write_gguf, Quant};
 
 /// The kind of file an export writes.
@@ -111,9 +112,15 @@ pub fn export_model(
     if let Some(missing) = base.initialised.first() {
         return Err(ExportError::MissingHead { missing: missing.clone(), dir: req.run_dir.clone() });
     }
-    if let Some(labels) = req.verify.as_ref().and_then(|d| d.labels.as_ref()) {
+    if let Some(data) = &req.verify {
         // Labels the model does not know make the comparison impossible: say so before writing.
-        crate::train::label_indices(&base.labels, labels).map_err(|e| ExportError::Invalid(e.to_string()))?;
+        let unknown = |e: crate::train::TrainError| ExportError::Invalid(e.to_string());
+        if let (Problem::SingleLabel, Some(labels)) = (base.problem, &data.labels) {
+            crate::train::label_indices(&base.labels, labels).map_err(unknown)?;
+        }
+        if let (Problem::MultiLabel, TextTargets::LabelSets(sets)) = (base.problem, &data.targets) {
+            crate::train::label_set_indicators(&base.labels, sets).map_err(unknown)?;
+        }
     }
     check_out_path(req)?;
     if cancel.is_cancelled() {
@@ -130,7 +137,7 @@ pub fn export_model(
     };
     stage("Loading the export back from disk".into());
     let exported = SequenceClassifier::load_path(&req.out, &opts)?;
-    if exported.labels != base.labels {
+    if exported.labels != base.labels || exported.problem != base.problem {
         return Err(ExportError::Invalid("the export's labels differ from the run's; export again".into()));
     }
     let data = match &req.verify {
@@ -142,7 +149,8 @@ pub fn export_model(
     }
     stage(format!("Predicting {} examples with the run and with the export", data.len()));
     let p = predict_both(&base, &exported, &data.texts, req.batch_size)?;
-    let cmp = compare(&exported.labels, &data, &p.base, &p.exported)?;
+    let outputs = Outputs { labels: &exported.labels, problem: exported.problem, thresholds: &exported.thresholds };
+    let cmp = compare(&outputs, &data, &p.base, &p.exported)?;
     let report = ExportReport {
         format: req.format.name().into(),
         quant: req.quant,
@@ -156,6 +164,8 @@ pub fn export_model(
         base_accuracy: cmp.base_accuracy,
         macro_f1: cmp.macro_f1,
         base_macro_f1: cmp.base_macro_f1,
+        rmse: cmp.rmse,
+        base_rmse: cmp.base_rmse,
         flipped: cmp.flipped.len(),
         flipped_examples: cmp.flipped,
         agreement: cmp.agreement,

@@ -42,7 +42,13 @@ pub struct ExportReport {
     pub base_accuracy: Option<f64>,
     pub macro_f1: Option<f64>,
     pub base_macro_f1: Option<f64>,
-    /// Examples whose predicted label differs from the original model's.
+    /// Regression models: the RMSE against the true numbers, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rmse: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_rmse: Option<f64>,
+    /// Examples whose predicted label (multi-label: set of labels) differs from the original
+    /// model's; numbers do not flip.
     pub flipped: usize,
     pub flipped_examples: Vec<FlippedExample>,
     /// Share of examples with the same predicted label.
@@ -92,10 +98,12 @@ impl ExportReport {
     }
 
     /// Whether a person should look closer: predictions flipped beyond half a point of accuracy,
-    /// or (without labels) more than 1 % of predictions changed.
+    /// a regression's RMSE grew by more than 2 %, or (without labels) more than 1 % of
+    /// predictions changed.
     pub fn needs_attention(&self) -> bool {
-        match (self.accuracy, self.base_accuracy) {
-            (Some(a), Some(b)) => b - a > 0.005,
+        match (self.accuracy, self.base_accuracy, self.rmse, self.base_rmse) {
+            (Some(a), Some(b), _, _) => b - a > 0.005,
+            (_, _, Some(r), Some(b)) => r > b * 1.02,
             _ => self.agreement < 0.99,
         }
     }
@@ -119,6 +127,9 @@ impl ExportReport {
                 f,
                 bf
             ));
+        }
+        if let (Some(r), Some(b)) = (self.rmse, self.base_rmse) {
+            lines.push(format!("RMSE {r:.4} (was {b:.4})"));
         }
         lines.push(format!(
             "{} of {} predictions changed ({:.2} % agree), largest probability change {:.4}",

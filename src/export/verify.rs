@@ -1,5 +1,6 @@
 //! Comparing an exported model with the model it came from on the same examples: predicted
-//! labels, probabilities, accuracy and macro-F1 when the examples are labeled, and speed.
+//! labels (or label sets), probabilities (or numbers), accuracy and macro-F1 (multi-label: subset
+//! accuracy; regression: RMSE) when the truth is known, and speed.
 
 use std::time::Instant;
 
@@ -8,9 +9,11 @@ use rand::{Rng, SeedableRng};
 
 use super::report::FlippedExample;
 use super::ExportError;
-use crate::data::LabeledTexts;
-use crate::model::{argmax_rows, SequenceClassifier, TextTokenizer};
-use crate::train::{label_indices, ClassificationMetrics};
+use crate::data::{LabeledTexts, TextTargets};
+use crate::model::{argmax_rows, labels_above, Problem, SequenceClassifier, TextTokenizer};
+use crate::train::{
+    apply_thresholds, label_indices, label_set_indicators, ClassificationMetrics, MultiLabelMetrics, RegressionMetrics,
+};
 
 /// The examples an export is verified on.
 #[derive(Clone, Debug)]
@@ -20,13 +23,16 @@ pub struct VerifyData {
     pub labels: Option<Vec<String>>,
     /// Project rows of the examples, when they came from a project.
     pub rows: Option<Vec<usize>>,
+    /// For multi-label and regression models: the true label sets or numbers, when known.
+    pub targets: TextTargets,
     /// For the report: what these examples are.
     pub description: String,
 }
 
 impl VerifyData {
     pub fn labeled(data: &LabeledTexts, description: String) -> Self {
-        Self { texts: data.texts.clone(), labels: Some(data.labels.clone()), rows: None, description }
+        let labels = (data.targets == TextTargets::OneLabel).then(|| data.labels.clone());
+        Self { texts: data.texts.clone(), labels, rows: None, targets: data.targets.clone(), description }
     }
 
     /// Unlabeled texts of random whole words from the model's vocabulary (seeded): without
@@ -54,6 +60,7 @@ impl VerifyData {
             texts,
             labels: None,
             rows: None,
+            targets: TextTargets::OneLabel,
             description: format!("{count} probe texts of random words (no labels)"),
         }
     }
@@ -115,55 +122,137 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// What changed between the original and the exported model.
 pub struct Comparison {
+    /// Accuracy (multi-label: subset accuracy) and macro F1 against the true labels, when known.
     pub accuracy: Option<f64>,
     pub base_accuracy: Option<f64>,
     pub macro_f1: Option<f64>,
     pub base_macro_f1: Option<f64>,
+    /// Regression: the RMSE against the true numbers, when known.
+    pub rmse: Option<f64>,
+    pub base_rmse: Option<f64>,
     pub flipped: Vec<FlippedExample>,
     pub agreement: f64,
     pub max_probability_change: f32,
 }
 
+/// How to read the models' output rows: the labels, the problem and (multi-label) thresholds.
+pub struct Outputs<'a> {
+    pub labels: &'a [String],
+    pub problem: Problem,
+    pub thresholds: &'a [f32],
+}
+
+impl Outputs<'_> {
+    /// The decision of each row as shown to a user: the label, the labels given, or nothing for
+    /// a number (numbers do not flip; their change is `max_probability_change`).
+    fn decisions(&self, rows: &[Vec<f32>]) -> Vec<String> {
+        match self.problem {
+            Problem::SingleLabel => argmax_rows(rows).into_iter().map(|i| self.labels[i].clone()).collect(),
+            Problem::MultiLabel => {
+                rows.iter().map(|r| labels_above(self.labels, r, self.thresholds).join("; ")).collect()
+            }
+            Problem::Regression => vec![String::new(); rows.len()],
+        }
+    }
+
+    /// How sure a row is of its decision: the top class's probability, or (multi-label) the
+    /// probability of the first label whose decision differs from `other`'s.
+    fn confidence(&self, row: &[f32], other: &[f32]) -> f32 {
+        match self.problem {
+            Problem::MultiLabel => (0..row.len())
+                .find(|&i| {
+                    let t = self.thresholds.get(i).copied().unwrap_or(0.5);
+                    (row[i] >= t) != (other.get(i).copied().unwrap_or(0.0) >= t)
+                })
+                .map_or(0.0, |i| row[i]),
+            _ => row.iter().copied().fold(0.0, f32::max),
+        }
+    }
+}
+
+/// Metrics of the exported and the base model against the data's truth: (accuracy, macro F1)
+/// pairs for classifiers, RMSE pairs for regression.
+struct Measured {
+    accuracy: Option<(f64, f64)>,
+    macro_f1: Option<(f64, f64)>,
+    rmse: Option<(f64, f64)>,
+}
+
+fn measure(
+    outputs: &Outputs,
+    data: &VerifyData,
+    base: &[Vec<f32>],
+    exported: &[Vec<f32>],
+) -> Result<Measured, ExportError> {
+    let invalid = |e: crate::train::TrainError| ExportError::Invalid(e.to_string());
+    let none = Measured { accuracy: None, macro_f1: None, rmse: None };
+    Ok(match (outputs.problem, &data.labels, &data.targets) {
+        (Problem::SingleLabel, Some(truth), _) => {
+            let truth = label_indices(outputs.labels, truth).map_err(invalid)?;
+            let m = ClassificationMetrics::compute(outputs.labels, &truth, &argmax_rows(exported));
+            let b = ClassificationMetrics::compute(outputs.labels, &truth, &argmax_rows(base));
+            Measured { accuracy: Some((m.accuracy, b.accuracy)), macro_f1: Some((m.macro_f1, b.macro_f1)), rmse: None }
+        }
+        (Problem::MultiLabel, _, TextTargets::LabelSets(sets)) => {
+            let truth = label_set_indicators(outputs.labels, sets).map_err(invalid)?;
+            let of = |rows: &[Vec<f32>]| {
+                MultiLabelMetrics::compute(outputs.labels, &truth, &apply_thresholds(rows, outputs.thresholds))
+            };
+            let (m, b) = (of(exported), of(base));
+            Measured {
+                accuracy: Some((m.subset_accuracy, b.subset_accuracy)),
+                macro_f1: Some((m.macro_f1, b.macro_f1)),
+                rmse: None,
+            }
+        }
+        (Problem::Regression, _, TextTargets::Scores(truth)) => {
+            let of = |rows: &[Vec<f32>]| {
+                let predicted: Vec<f64> = rows.iter().map(|r| r.first().copied().unwrap_or(0.0) as f64).collect();
+                RegressionMetrics::compute(truth, &predicted).rmse
+            };
+            Measured { rmse: Some((of(exported), of(base))), ..none }
+        }
+        _ => none,
+    })
+}
+
 pub fn compare(
-    labels: &[String],
+    outputs: &Outputs,
     data: &VerifyData,
     base: &[Vec<f32>],
     exported: &[Vec<f32>],
 ) -> Result<Comparison, ExportError> {
-    let (base_pred, pred) = (argmax_rows(base), argmax_rows(exported));
-    let metrics = match &data.labels {
-        Some(truth) => {
-            let truth = label_indices(labels, truth).map_err(|e| ExportError::Invalid(e.to_string()))?;
-            Some((
-                ClassificationMetrics::compute(labels, &truth, &pred),
-                ClassificationMetrics::compute(labels, &truth, &base_pred),
-            ))
-        }
-        None => None,
+    let measured = measure(outputs, data, base, exported)?;
+    let (base_decisions, decisions) = (outputs.decisions(base), outputs.decisions(exported));
+    let true_label = |i: usize| match (&data.labels, &data.targets) {
+        (Some(l), _) => Some(l[i].clone()),
+        (None, TextTargets::LabelSets(sets)) => Some(sets[i].join("; ")),
+        _ => None,
     };
-    let confidence = |p: &[f32], i: usize| p.get(i).copied().unwrap_or(0.0);
-    let flipped: Vec<FlippedExample> = (0..pred.len())
-        .filter(|&i| pred[i] != base_pred[i])
+    let flipped: Vec<FlippedExample> = (0..decisions.len())
+        .filter(|&i| decisions[i] != base_decisions[i])
         .map(|i| FlippedExample {
             index: i,
             row: data.rows.as_ref().and_then(|r| r.get(i).copied()),
             text: data.texts[i].clone(),
-            true_label: data.labels.as_ref().map(|l| l[i].clone()),
-            base_label: labels[base_pred[i]].clone(),
-            base_confidence: confidence(&base[i], base_pred[i]),
-            label: labels[pred[i]].clone(),
-            confidence: confidence(&exported[i], pred[i]),
+            true_label: true_label(i),
+            base_label: base_decisions[i].clone(),
+            base_confidence: outputs.confidence(&base[i], &exported[i]),
+            label: decisions[i].clone(),
+            confidence: outputs.confidence(&exported[i], &base[i]),
         })
         .collect();
     let max_probability_change =
         base.iter().zip(exported).flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs())).fold(0.0f32, f32::max);
-    let n = pred.len().max(1) as f64;
+    let n = decisions.len().max(1) as f64;
     Ok(Comparison {
-        accuracy: metrics.as_ref().map(|(m, _)| m.accuracy),
-        base_accuracy: metrics.as_ref().map(|(_, b)| b.accuracy),
-        macro_f1: metrics.as_ref().map(|(m, _)| m.macro_f1),
-        base_macro_f1: metrics.as_ref().map(|(_, b)| b.macro_f1),
-        agreement: (pred.len() - flipped.len()) as f64 / n,
+        accuracy: measured.accuracy.map(|a| a.0),
+        base_accuracy: measured.accuracy.map(|a| a.1),
+        macro_f1: measured.macro_f1.map(|a| a.0),
+        base_macro_f1: measured.macro_f1.map(|a| a.1),
+        rmse: measured.rmse.map(|a| a.0),
+        base_rmse: measured.rmse.map(|a| a.1),
+        agreement: (decisions.len() - flipped.len()) as f64 / n,
         flipped,
         max_probability_change,
     })

@@ -35,7 +35,9 @@ pub use splits::stratified_splits;
 pub use state::{Op, State};
 pub use suggestions::LabelSourceCounts;
 pub use tagging::{sentences_hash, TagSuggestions};
-pub use training::{project_tagged_data, project_training_data, tagged_sentences};
+pub use training::{
+    project_split_data, project_split_rows, project_tagged_data, project_training_data, tagged_sentences,
+};
 pub use types::{now_ms, Annotation, Example, LabelDef, LabelSource, Split};
 
 use journal::{read_snapshot, write_file_atomic, write_snapshot, Journal, Snapshot};

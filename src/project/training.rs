@@ -11,6 +11,11 @@ fn source_sha256(project: &Project) -> String {
     project.meta.sources.first().and_then(|s| s.get("sha256")).and_then(|s| s.as_str()).unwrap_or_default().to_string()
 }
 
+/// The project rows of `project_split_data`, in its order.
+pub fn project_split_rows(project: &Project, split: Split) -> Vec<usize> {
+    split_targets(project, split).0
+}
+
 /// The examples of a split that have what the task learns, with it.
 fn split_targets(project: &Project, split: Split) -> (Vec<usize>, Vec<String>, TextTargets) {
     let in_split = |r: usize| project.split(r) == split;
@@ -39,7 +44,9 @@ fn split_targets(project: &Project, split: Split) -> (Vec<usize>, Vec<String>, T
     }
 }
 
-fn split_data(project: &Project, split: Split) -> LabeledTexts {
+/// The examples of a split that have what the project's task learns (one label, a set of labels
+/// or a number), with their texts; `project_split_rows` gives their project rows.
+pub fn project_split_data(project: &Project, split: Split) -> LabeledTexts {
     let (rows, labels, targets) = split_targets(project, split);
     let sha256 = source_sha256(project);
     // A project of text pairs trains on both texts (a missing second text is empty).
@@ -69,14 +76,14 @@ pub fn project_training_data(project: &Project) -> Result<(LabeledTexts, Option<
             project.meta.task.describe()
         )));
     }
-    let train = split_data(project, Split::Train);
+    let train = project_split_data(project, Split::Train);
     if train.is_empty() {
         let what = if project.meta.task == Task::Regression { "a number" } else { "a label" };
         return Err(ProjectError::Invalid(format!(
             "no example of the train split has {what} yet: label some examples first"
         )));
     }
-    let valid = split_data(project, Split::Valid);
+    let valid = project_split_data(project, Split::Valid);
     Ok((train, (!valid.is_empty()).then_some(valid)))
 }
 

@@ -13,13 +13,13 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::batcher::{Batcher, SubmitError};
-use super::reply::{predictions_body, ApiError, PredictionsBody};
+use super::reply::{predictions_body, ApiError, OutputMeaning, PredictionsBody};
 use super::request::{parse_predict_body, RequestError};
 
 /// What every handler shares.
 pub struct AppState {
     pub batcher: Batcher,
-    pub labels: Vec<String>,
+    pub meaning: OutputMeaning,
     pub model_name: String,
     pub max_body_bytes: usize,
     pub max_texts_per_request: usize,
@@ -40,7 +40,9 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
-    Json(json!({ "status": "ok", "model": state.model_name, "labels": state.labels }))
+    Json(
+        json!({ "status": "ok", "model": state.model_name, "labels": state.meaning.labels, "problem_type": state.meaning.problem.problem_type() }),
+    )
 }
 
 async fn predict(
@@ -71,7 +73,7 @@ async fn predict(
             format!("The model could not classify these texts: {message}."),
         )
     })?;
-    Ok(Json(predictions_body(&state.labels, &rows)?))
+    Ok(Json(predictions_body(&state.meaning, &rows)?))
 }
 
 fn unreadable_body(rejection: &BytesRejection, limit: usize) -> ApiError {

@@ -74,6 +74,41 @@ impl EvalRecord {
     }
 }
 
+impl EvalRecord {
+    /// The measure that picks the best checkpoint, named for a plot's title: entity F1, micro F1
+    /// (multi-label), RMSE (regression, lower is better) or accuracy. None without validation.
+    pub fn headline(&self) -> Option<(&'static str, f64)> {
+        if let Some(f1) = self.entity_micro_f1 {
+            return Some(("Validation entity F1", f1));
+        }
+        if let Some(f1) = self.micro_f1 {
+            return Some(("Validation micro F1", f1));
+        }
+        if let Some(r) = &self.regression {
+            return Some(("Validation RMSE (lower is better)", r.rmse));
+        }
+        self.accuracy.map(|a| ("Validation accuracy", a))
+    }
+
+    /// The validation measures in a line, for the CLI and the app's run list.
+    pub fn summary(&self) -> String {
+        match (self.entity_micro_f1, self.micro_f1, &self.regression, self.accuracy, self.macro_f1) {
+            (Some(e), _, _, Some(a), Some(f)) => {
+                format!("validation entity F1 {e:.4} (micro), {f:.4} (macro)  token accuracy {a:.4}")
+            }
+            (_, Some(micro), _, Some(a), Some(f)) => {
+                format!("validation micro F1 {micro:.4}  macro F1 {f:.4}  subset accuracy {a:.4}")
+            }
+            (_, _, Some(r), _, _) => format!(
+                "validation RMSE {:.4}  MAE {:.4}  Pearson {:.4}  Spearman {:.4}",
+                r.rmse, r.mae, r.pearson, r.spearman
+            ),
+            (_, _, _, Some(a), Some(f)) => format!("validation accuracy {a:.4}  macro F1 {f:.4}"),
+            _ => "no validation data".to_string(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunInfo {
     pub attune_version: String,

@@ -1,9 +1,11 @@
 //! The Evaluate pane: the chosen run measured on the project's validation split — accuracy and
 //! F1 cards, the per-class table, the confusion-matrix heat map whose cells list their examples
 //! (each one click from relabeling or explaining) — and model suggestions for every example.
-//! A token classifier is measured by entity (see `evaluate_entities.rs`).
+//! A token classifier is measured by entity (see `evaluate_entities.rs`); a multi-label or
+//! regression model by label set or number (see `evaluate_targets.rs`).
 
 use super::evaluate_entities::{measure, sentences_to_measure, EntityResult};
+use super::evaluate_targets::{self, data_to_measure, TargetResult};
 use super::shared::{no_project_ui, Pane, Shared};
 use super::widgets::{confusion_ui, metric_cards_ui, scores_table_ui};
 use super::worker::{Job, DRAIN_BUDGET};
@@ -23,6 +25,7 @@ struct EvalResult {
 enum Event {
     Evaluated(Result<EvalResult, String>),
     Entities(Result<EntityResult, String>),
+    Targets(Result<TargetResult, String>),
     Progress(usize, usize),
     Predicted(Result<Predictions, String>),
 }
@@ -32,6 +35,7 @@ pub struct EvaluatePane {
     job: Option<Job<Event>>,
     result: Option<EvalResult>,
     entities: Option<EntityResult>,
+    targets: Option<TargetResult>,
     selected: Option<(usize, usize)>,
     selected_rows: Vec<usize>,
     progress: Option<(usize, usize)>,
@@ -39,11 +43,15 @@ pub struct EvaluatePane {
 
 impl EvaluatePane {
     pub fn has_result(&self) -> bool {
-        self.result.is_some() || self.entities.is_some()
+        self.result.is_some() || self.entities.is_some() || self.targets.is_some()
     }
 
+    /// The rows of the clicked confusion cell: a label's cell for label sets, else the matrix's.
     pub fn selected_rows(&self) -> &[usize] {
-        &self.selected_rows
+        match &self.targets {
+            Some(t) if !t.selected_rows().is_empty() => t.selected_rows(),
+            _ => &self.selected_rows,
+        }
     }
 
     pub fn poll(&mut self, shared: &mut Shared) {
@@ -56,6 +64,7 @@ impl EvaluatePane {
                     self.selected_rows.clear();
                 }
                 Event::Entities(Ok(r)) => self.entities = Some(r),
+                Event::Targets(Ok(r)) => self.targets = Some(r),
                 Event::Progress(done, total) => self.progress = Some((done, total)),
                 Event::Predicted(Ok(p)) => {
                     if let Some(project) = &mut shared.project {
@@ -64,7 +73,10 @@ impl EvaluatePane {
                         shared.revision += 1;
                     }
                 }
-                Event::Evaluated(Err(e)) | Event::Entities(Err(e)) | Event::Predicted(Err(e)) => shared.notes.error(e),
+                Event::Evaluated(Err(e))
+                | Event::Entities(Err(e))
+                | Event::Targets(Err(e))
+                | Event::Predicted(Err(e)) => shared.notes.error(e),
             }
         }
         if job.is_finished() {
@@ -83,6 +95,22 @@ impl EvaluatePane {
             }
             match Job::spawn("evaluate", ctx, move |tx, _| {
                 tx.send(Event::Entities(measure(run, &run_dir, rows, data)));
+            }) {
+                Ok(j) => self.job = Some(j),
+                Err(e) => shared.notes.error(e),
+            }
+            return;
+        }
+        if matches!(project.meta.task, Task::MultiLabel | Task::Regression) {
+            let (rows, data, split) = data_to_measure(project);
+            if rows.is_empty() {
+                let what = if project.meta.task == Task::Regression { "with a number" } else { "labeled" };
+                return shared
+                    .notes
+                    .error(format!("No examples {what} in the validation or test split to evaluate on."));
+            }
+            match Job::spawn("evaluate", ctx, move |tx, _| {
+                tx.send(Event::Targets(evaluate_targets::measure(run, &run_dir, rows, data, split)));
             }) {
                 Ok(j) => self.job = Some(j),
                 Err(e) => shared.notes.error(e),
@@ -149,7 +177,9 @@ impl EvaluatePane {
             }
             return;
         };
-        let tags_words = shared.project.as_ref().is_some_and(|p| p.meta.task == Task::TokenClassification);
+        let task = shared.project.as_ref().map_or(Task::SingleLabel, |p| p.meta.task);
+        let tags_words = task == Task::TokenClassification;
+        let targets = matches!(task, Task::MultiLabel | Task::Regression);
         ui.horizontal(|ui| {
             ui.heading(format!("Evaluate {run}"));
             let busy = self.job.is_some();
@@ -157,7 +187,9 @@ impl EvaluatePane {
                 let ctx = ui.ctx().clone();
                 self.evaluate(&ctx, shared);
             }
-            if !tags_words && ui.add_enabled(!busy, egui::Button::new("Suggest labels for every example")).clicked() {
+            if task == Task::SingleLabel
+                && ui.add_enabled(!busy, egui::Button::new("Suggest labels for every example")).clicked()
+            {
                 let ctx = ui.ctx().clone();
                 self.suggest_all(&ctx, shared);
             }
@@ -171,9 +203,10 @@ impl EvaluatePane {
                 }
             }
         });
-        let evaluated = match tags_words {
-            true => self.entities.as_ref().is_some_and(|r| r.run == run),
-            false => self.result.as_ref().is_some_and(|r| r.run == run),
+        let evaluated = match task {
+            Task::TokenClassification => self.entities.as_ref().is_some_and(|r| r.run == run),
+            Task::MultiLabel | Task::Regression => self.targets.as_ref().is_some_and(|r| r.run == run),
+            Task::SingleLabel => self.result.as_ref().is_some_and(|r| r.run == run),
         };
         if !evaluated && self.job.is_none() {
             let ctx = ui.ctx().clone();
@@ -182,6 +215,17 @@ impl EvaluatePane {
         if tags_words {
             if let (Some(result), Some(project)) = (&mut self.entities, &shared.project) {
                 result.ui(ui, project);
+            }
+            return;
+        }
+        if targets {
+            let go = match (&mut self.targets, &shared.project) {
+                (Some(result), Some(project)) => result.ui(ui, project),
+                _ => None,
+            };
+            if let Some((row, pane)) = go {
+                shared.current_row = Some(row);
+                shared.go_to = Some(pane);
             }
             return;
         }

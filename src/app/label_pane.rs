@@ -4,11 +4,13 @@
 //! filtered selection, the model's suggestion and confidence once there are predictions, the
 //! "Label next" queue (see `label_loop.rs`), and a detail view of the current example
 //! (`label_pane/detail.rs`), where the words of a tagged sentence are labeled as spans
-//! (`label_pane/spans.rs`).
+//! (`label_pane/spans.rs`), and several labels per text or a number per text are set
+//! (`label_pane/targets.rs`).
 
 mod detail;
 mod spans;
 mod tag_suggestions;
+mod targets;
 
 use super::label_loop::LabelLoop;
 use super::shared::{no_project_ui, Shared};
@@ -38,6 +40,8 @@ pub struct LabelPane {
     /// The selected words of the current sentence (projects of tagged sentences).
     words: Option<spans::WordSelection>,
     tagging: tag_suggestions::TagSuggesting,
+    /// The number being typed for the current example (regression projects).
+    score: targets::ScoreDraft,
 }
 
 impl LabelPane {
@@ -104,15 +108,23 @@ impl LabelPane {
         let Some(project) = &shared.project else { return };
         let labels: Vec<String> = project.labels().iter().map(|d| d.name.clone()).collect();
         let has_predictions = project.predictions.is_some();
-        let tags_words = project.meta.task == Task::TokenClassification;
+        let task = project.meta.task;
+        let tags_words = task == Task::TokenClassification;
+        // Only one label per text has the label-next queue, the model's filters and bulk labels (yet);
+        // tagged words and numbers have no label filter either.
+        let single = task == Task::SingleLabel;
+        let has_labels = matches!(task, Task::SingleLabel | Task::MultiLabel);
+        if !single {
+            (self.queue.on, self.disagrees_only, self.by_confidence) = (false, false, false);
+        }
+        if !has_labels {
+            (self.label_filter, self.unlabeled_only) = (None, false);
+        }
         if tags_words {
-            // Tagged sentences have no label-next queue, label filter or bulk labels (yet).
-            (self.queue.on, self.label_filter, self.unlabeled_only, self.disagrees_only, self.by_confidence) =
-                (false, None, false, false, false);
             self.tag_suggestions_bar(ui, shared);
         }
         ui.horizontal(|ui| {
-            if tags_words {
+            if !single {
                 return;
             }
             let toggled = ui
@@ -147,7 +159,7 @@ impl LabelPane {
                 search.request_focus();
                 self.focus_search = false;
             }
-            if !tags_words {
+            if has_labels {
                 let combo_label = ui.label("Label filter");
                 egui::ComboBox::from_id_salt("Label filter")
                     .selected_text(self.label_filter.clone().unwrap_or_else(|| "any label".into()))
@@ -171,16 +183,19 @@ impl LabelPane {
                 })
                 .response
                 .labelled_by(combo_label.id);
-            if tags_words {
+            if !has_labels {
                 return;
             }
             ui.checkbox(&mut self.unlabeled_only, "Unlabeled only");
+            if !single {
+                return;
+            }
             ui.add_enabled(has_predictions, egui::Checkbox::new(&mut self.disagrees_only, "Model disagrees"));
             ui.add_enabled(has_predictions, egui::Checkbox::new(&mut self.by_confidence, "Least confident first"));
         });
         ui.horizontal(|ui| {
             ui.label(format!("{} examples shown", self.rows.len()));
-            if tags_words {
+            if !single {
                 return;
             }
             let combo_label = ui.label("Label to set");
@@ -215,7 +230,7 @@ impl LabelPane {
         }
         let (slash, down, up, undo, redo, digit, enter) = ui.input(|i| {
             let digit =
-                (1..=9u8).find(|d| i.key_pressed(egui::Key::from_name(&d.to_string()).unwrap_or(egui::Key::Num0)));
+                (0..=9u8).find(|d| i.key_pressed(egui::Key::from_name(&d.to_string()).unwrap_or(egui::Key::Num0)));
             (
                 i.key_pressed(egui::Key::Slash),
                 i.key_pressed(egui::Key::J) || i.key_pressed(egui::Key::ArrowDown),
@@ -227,7 +242,7 @@ impl LabelPane {
             )
         });
         if enter {
-            self.accept_current(ui.ctx(), shared);
+            self.enter_key(ui.ctx(), shared);
         }
         if slash {
             self.focus_search = true;
@@ -244,7 +259,7 @@ impl LabelPane {
                 }
             }
         }
-        if self.span_keys(ui, shared, digit) {
+        if self.span_keys(ui, shared, digit) || self.target_keys(shared, digit) {
             return;
         }
         if let (Some(d), Some(row)) = (digit, shared.current_row) {
@@ -359,7 +374,7 @@ fn label_chips_ui(ui: &mut egui::Ui, project: &Project, row: usize) {
             kinds.dedup();
             kinds.join(", ")
         }
-        None => project.annotation(row).map(|a| a.labels.join(", ")).unwrap_or_default(),
+        None => targets::target_text(project, row),
     };
     let colour = project
         .annotation(row)

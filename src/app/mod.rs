@@ -7,6 +7,7 @@
 mod data_pane;
 mod evaluate_entities;
 mod evaluate_pane;
+mod evaluate_targets;
 mod explain_pane;
 mod explain_views;
 mod export_pane;

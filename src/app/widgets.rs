@@ -101,3 +101,19 @@ pub fn scores_table_ui(ui: &mut egui::Ui, first_column: &str, rows: &[(&str, f64
         }
     });
 }
+
+/// A row of cards like `metric_cards_ui`, for values that are not shares (errors, correlations):
+/// each a measure's name and its value as already written, then a note.
+pub fn value_cards_ui(ui: &mut egui::Ui, cards: &[(&str, String)], note: &str) {
+    ui.horizontal(|ui| {
+        for (name, value) in cards {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.vertical(|ui| {
+                    ui.weak(*name);
+                    ui.heading(value.as_str());
+                });
+            });
+        }
+        ui.label(note);
+    });
+}

@@ -122,7 +122,7 @@ pub struct NewArgs {
 pub struct LabelArgs {
     pub dir: PathBuf,
     /// The label to set (not with --clear). In a multi-label project, several labels separated
-    /// by ';' set exactly those.
+    /// by ';' set exactly those, and "" records that none applies.
     #[arg(long, required_unless_present = "clear")]
     pub label: Option<String>,
     /// Remove the labels instead.

@@ -23,8 +23,8 @@ fn split_targets(project: &Project, split: Split) -> (Vec<usize>, Vec<String>, T
         Task::MultiLabel => {
             let rows: Vec<(usize, Vec<String>)> = (0..project.len())
                 .filter(|&r| in_split(r))
+                // An empty set is an answer too: none of the labels applies.
                 .filter_map(|r| project.annotation(r).map(|a| (r, a.labels.clone())))
-                .filter(|(_, labels)| !labels.is_empty())
                 .collect();
             let shown = rows.iter().map(|(_, l)| l.join("; ")).collect();
             (rows.iter().map(|r| r.0).collect(), shown, TextTargets::LabelSets(rows.into_iter().map(|r| r.1).collect()))

@@ -1,10 +1,10 @@
 //! The detail view of the Label pane: the current example's text (and its pair), who labeled it
 //! and how, the model's suggestion with its Accept button, a button per label, clearing, going to
-//! Explain, and the note.
+//! Explain, and the note. Several labels per text and numbers are set in `targets.rs`.
 
 use super::super::shared::{Pane, Shared};
 use super::LabelPane;
-use crate::project::{Op, Project};
+use crate::project::{Op, Project, Task};
 
 impl LabelPane {
     pub(super) fn detail_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
@@ -32,6 +32,42 @@ impl LabelPane {
             }
         });
         ui.separator();
+        if !self.targets_ui(ui, shared, row) && self.single_label_ui(ui, shared, row) {
+            return;
+        }
+        let Some(project) = &mut shared.project else { return };
+        let numbers = project.meta.task == Task::Regression;
+        ui.horizontal(|ui| {
+            if !numbers && ui.button("Clear label").clicked() {
+                if let Err(e) = project.apply(Op::ClearLabels { rows: vec![row] }) {
+                    shared.notes.error(e.to_string());
+                }
+                shared.revision += 1;
+            }
+            if ui.button("Explain this example").clicked() {
+                shared.go_to = Some(Pane::Explain);
+            }
+        });
+        let current_note = project.note(row).unwrap_or("").to_string();
+        if self.note_draft.is_empty() || !ui.memory(|m| m.has_focus(egui::Id::unique("note"))) {
+            self.note_draft = current_note.clone();
+        }
+        let note_label = ui.label("Note");
+        let response =
+            ui.add(egui::TextEdit::multiline(&mut self.note_draft).id(egui::Id::unique("note")).desired_rows(2));
+        let response = response.labelled_by(note_label.id);
+        if response.lost_focus() && self.note_draft != current_note {
+            let note = (!self.note_draft.trim().is_empty()).then(|| self.note_draft.clone());
+            if let Err(e) = project.apply(Op::SetNote { row, note }) {
+                shared.notes.error(e.to_string());
+            }
+        }
+    }
+
+    /// The label, the model's suggestion and a button per label (one label per text); true when
+    /// the suggestion was accepted (the current example changed).
+    fn single_label_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared, row: usize) -> bool {
+        let Some(project) = &mut shared.project else { return false };
         match project.annotation(row) {
             Some(a) => ui.label(format!("Label: {} ({})", a.labels.join(", "), source_text(a))),
             None => ui.label("Not labeled yet."),
@@ -48,7 +84,8 @@ impl LabelPane {
             });
         }
         if accept {
-            return self.accept_current(ui.ctx(), shared);
+            self.accept_current(ui.ctx(), shared);
+            return true;
         }
         let defs = project.labels().to_vec();
         let mut set = None;
@@ -75,37 +112,12 @@ impl LabelPane {
                 Err(e) => shared.notes.error(e.to_string()),
             }
         }
-        let Some(project) = &mut shared.project else { return };
-        ui.horizontal(|ui| {
-            if ui.button("Clear label").clicked() {
-                if let Err(e) = project.apply(Op::ClearLabels { rows: vec![row] }) {
-                    shared.notes.error(e.to_string());
-                }
-                shared.revision += 1;
-            }
-            if ui.button("Explain this example").clicked() {
-                shared.go_to = Some(Pane::Explain);
-            }
-        });
-        let current_note = project.note(row).unwrap_or("").to_string();
-        if self.note_draft.is_empty() || !ui.memory(|m| m.has_focus(egui::Id::unique("note"))) {
-            self.note_draft = current_note.clone();
-        }
-        let note_label = ui.label("Note");
-        let response =
-            ui.add(egui::TextEdit::multiline(&mut self.note_draft).id(egui::Id::unique("note")).desired_rows(2));
-        let response = response.labelled_by(note_label.id);
-        if response.lost_focus() && self.note_draft != current_note {
-            let note = (!self.note_draft.trim().is_empty()).then(|| self.note_draft.clone());
-            if let Err(e) = project.apply(Op::SetNote { row, note }) {
-                shared.notes.error(e.to_string());
-            }
-        }
+        false
     }
 }
 
 /// Who set a label, in words.
-fn source_text(a: &crate::project::Annotation) -> String {
+pub(super) fn source_text(a: &crate::project::Annotation) -> String {
     match &a.source {
         crate::project::LabelSource::Imported => "imported".into(),
         crate::project::LabelSource::Human => format!("by {}", a.by),
@@ -116,7 +128,8 @@ fn source_text(a: &crate::project::Annotation) -> String {
 }
 
 fn hotkey_help_ui(ui: &mut egui::Ui, project: Option<&Project>) {
-    ui.label("Keys: J or Down: next · K or Up: previous · Enter: accept the suggestion · U undo · R redo · / search");
+    let enter = super::targets::enter_help(project);
+    ui.label(format!("Keys: J or Down: next · K or Up: previous · {enter} · U undo · R redo · / search"));
     if let Some(p) = project {
         for d in p.labels() {
             if let Some(k) = d.hotkey {

@@ -340,6 +340,23 @@ impl ExplainPane {
         let Some(project) = &mut shared.project else { return };
         ui.separator();
         let labels: Vec<String> = project.labels().iter().map(|d| d.name.clone()).collect();
+        if project.meta.task == crate::project::Task::Regression {
+            // Numbers are typed in the Label pane, where the new example opens.
+            let can = !self.text.trim().is_empty();
+            if ui.add_enabled(can, egui::Button::new("Add this text as a new example")).clicked() {
+                let row = project.len();
+                let example = Example { text: self.text.clone(), ..Example::default() };
+                match project.apply(Op::AddExample { example, split: Split::Train }) {
+                    Ok(()) => {
+                        shared.notes.info(format!("Added example {row}: give it its number in the Label pane"));
+                        shared.current_row = Some(row);
+                        shared.revision += 1;
+                    }
+                    Err(e) => shared.notes.error(e.to_string()),
+                }
+            }
+            return;
+        }
         ui.horizontal(|ui| {
             ui.label("Add this text to the project as a new example labeled");
             let combo_label = ui.label("Probe label");

@@ -1,7 +1,7 @@
 //! Named entities in the real UI (egui_kittest): a project imported from a CoNLL file trains a
-//! token classifier from the Train pane (the plot shows entity F1), and the Evaluate pane
-//! measures it by entity type, with a token confusion whose cells list their sentences; words
-//! are tagged as spans with the mouse and keys (snapshot `label_entity_spans.png`).
+//! token classifier from the Train pane (the plot shows entity F1), the Evaluate pane
+//! measures it by entity type, with a token confusion whose cells list their sentences, and the
+//! Export pane writes and verifies it by entity F1; words are tagged as spans with the mouse and keys (snapshot `label_entity_spans.png`).
 #![cfg(feature = "gui")]
 
 mod common;
@@ -72,6 +72,20 @@ fn a_tagged_project_trains_and_is_measured_by_entity() {
     cell.click();
     harness.run_steps(2);
     assert!(harness.query_by_label_contains("sentences with a word tagged O and predicted O").is_some());
+
+    // Exported as q8_0 GGUF, loaded back and verified by entity F1 on the validation split.
+    click(&mut harness, "Export");
+    click(&mut harness, "Export and verify");
+    wait_for(&mut harness, "the export", 120, |app| {
+        let (report, running) = app.export_state();
+        report.is_some() && !running
+    });
+    let report = harness.state().export_state().0.unwrap().clone();
+    assert!(report.data.contains("tagged sentences"), "{}", report.data);
+    let (f1, base) = (report.entity_f1.unwrap(), report.base_entity_f1.unwrap());
+    assert!((f1 - base).abs() <= 0.02, "entity F1 {f1} after export, {base} before");
+    harness.get_by_label("Entity F1");
+    harness.get_by_label(&format!("{f1:.4}"));
 }
 
 #[test]

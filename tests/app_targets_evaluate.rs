@@ -9,39 +9,13 @@ mod common;
 use std::path::Path;
 
 use common::ui::{click, wait_for};
-use common::{attune, ok, s, WORDS};
+use common::{attune, ok, s, write_targets_csv, WORDS};
 
 use attune::app::{AttuneApp, Pane};
 use attune::model::synthetic::write_tiny_model;
 use attune::model::Family;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
-use rand::{Rng, SeedableRng};
-
-/// Random word sequences labeled a iff "alpha" occurs and b iff "bravo" does (";"-separated),
-/// scored 1.5 × the number of "golf" − 1.
-fn write_targets_csv(path: &Path, rows: usize, seed: u64) {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let mut out = String::from("text,labels,score\n");
-    for _ in 0..rows {
-        let len = rng.random_range(4..10);
-        let mut words: Vec<&str> = (0..len).map(|_| WORDS[rng.random_range(7..WORDS.len())]).collect();
-        let mut labels = Vec::new();
-        for (word, label) in [("alpha", "a"), ("bravo", "b")] {
-            if rng.random_bool(0.5) {
-                let at = rng.random_range(0..words.len());
-                words[at] = word;
-                labels.push(label);
-            }
-        }
-        let golfs = rng.random_range(0..4);
-        for _ in 0..golfs {
-            words.insert(rng.random_range(0..=words.len()), "golf");
-        }
-        out.push_str(&format!("{},{},{}\n", words.join(" "), labels.join(";"), golfs as f64 * 1.5 - 1.0));
-    }
-    std::fs::write(path, out).unwrap();
-}
 
 /// A project made from the generated CSV with `target` arguments, trained with the CLI, opened in
 /// the app on the Evaluate pane once its run is measured.

@@ -176,9 +176,8 @@ fn damaged_foreign_and_headless_inputs_get_a_clear_message() {
     let odd = VerifyData {
         texts: vec!["alpha bravo".into()],
         labels: Some(vec!["maybe".into()]),
-        rows: None,
-        targets: Default::default(),
         description: "odd labels".into(),
+        ..VerifyData::default()
     };
     let out = dir.path().join("odd.gguf");
     let err = export(&request(&run, ModelFormat::Gguf, Quant::Q8_0, out.clone(), Some(odd))).unwrap_err();

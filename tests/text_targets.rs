@@ -15,43 +15,12 @@ use attune::train::{
     evaluate_texts, targets_for, train, RunInfo, TextEvaluation, TrainConfig, TrainJob, MULTI_LABEL_CLASSIFICATION,
     REGRESSION,
 };
-use common::{attune, ok, s, WORDS};
-use rand::{Rng, SeedableRng};
+use common::{attune, ok, s, write_targets_csv, WORDS};
 
 fn tiny(dir: &Path) -> PathBuf {
     let model = dir.join("tiny");
     write_tiny_model(&model, Family::Bert, &WORDS, 3).unwrap();
     model
-}
-
-/// Random word sequences; "alpha" gives label a, "bravo" label b (each in about half the rows,
-/// independently), so a row has none, one or both. The score is the number of "golf" words.
-fn write_targets_csv(path: &Path, rows: usize, seed: u64) {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let mut out = String::from("text,labels,score\n");
-    for _ in 0..rows {
-        let len = rng.random_range(4..10);
-        let mut words: Vec<&str> = (0..len).map(|_| WORDS[rng.random_range(7..WORDS.len())]).collect();
-        let mut labels = Vec::new();
-        for (word, label) in [("alpha", "a"), ("bravo", "b")] {
-            if rng.random_bool(0.5) {
-                let at = rng.random_range(0..words.len());
-                words[at] = word;
-                labels.push(label);
-            }
-        }
-        let golfs = rng.random_range(0..4);
-        for _ in 0..golfs {
-            words.insert(rng.random_range(0..=words.len()), "golf");
-        }
-        let text = words.join(" ");
-        let score = golfs as f64 * 1.5 - 1.0;
-        let labels = labels.iter().map(|l| l.to_string()).collect::<Vec<String>>().join(";");
-        let ok_labels = labels.split(';').all(|l| l == "a" || l == "b" || l.is_empty());
-        assert!(ok_labels);
-        out.push_str(&format!("{text},{labels},{score}\n"));
-    }
-    std::fs::write(path, out).unwrap();
 }
 
 fn read(path: &Path, column: &str, problem: Problem) -> attune::data::LabeledTexts {

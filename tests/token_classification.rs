@@ -121,13 +121,49 @@ fn a_tagging_rule_is_learned_and_measured_as_seqeval_does() {
     // Text-classifier paths say what this model is instead of failing obscurely.
     let err = SequenceClassifier::load(&run, &LoadOptions::default()).err().unwrap().to_string();
     assert!(err.contains("tags each word"), "{err}");
-    let err = attune(&["export", "--model", &s(&run), "--out", &s(&tmp.path().join("x.gguf"))]);
-    assert!(!err.status.success());
-    assert!(
-        String::from_utf8_lossy(&err.stderr).contains("tags each word"),
-        "{}",
-        String::from_utf8_lossy(&err.stderr)
-    );
+
+    // A quantized GGUF export tags as the run does, verified by entity F1 on the given sentences;
+    // predict and eval take the file.
+    let gguf = tmp.path().join("tags-q8_0.gguf");
+    let report = json_of(&ok(attune(&[
+        "export",
+        "--model",
+        &s(&run),
+        "--format",
+        "gguf",
+        "--quant",
+        "q8_0",
+        "--out",
+        &s(&gguf),
+        "--verify-data",
+        &s(&valid),
+        "--max-len",
+        "32",
+        "--json",
+    ])));
+    let (f1, base_f1) = (report["entity_f1"].as_f64().unwrap(), report["base_entity_f1"].as_f64().unwrap());
+    assert!(same(base_f1, core.metrics.micro.f1), "the run is measured as eval measures it: {report}");
+    assert!((f1 - base_f1).abs() <= 0.02, "entity F1 {f1} after export, {base_f1} before: {report}");
+    assert_eq!(report["examples"], 120);
+    assert!(report["size_bytes"].as_u64().unwrap() < report["base_size_bytes"].as_u64().unwrap());
+    let from_file = ok(attune(&["predict", "--model", &s(&gguf), "--json", "echo alpha saw charlie delta, golf."]));
+    let spans = |v: &serde_json::Value| -> Vec<(String, String, u64)> {
+        v["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["type"].to_string(), e["text"].to_string(), e["start_word"].as_u64().unwrap()))
+            .collect()
+    };
+    assert_eq!(spans(&json_of(from_file.trim())), spans(&found), "the export finds the same entities");
+    let printed =
+        json_of(&ok(attune(&["eval", "--model", &s(&gguf), "--data", &s(&valid), "--max-len", "32", "--json"])));
+    assert!(same(printed["entity_micro_f1"].as_f64().unwrap(), f1), "{printed}");
+    // A Hugging Face folder export is a token classifier too.
+    let folder = tmp.path().join("tags-hf");
+    ok(attune(&["export", "--model", &s(&run), "--format", "safetensors", "--quant", "f16", "--out", &s(&folder)]));
+    let config = json_of(&std::fs::read_to_string(folder.join("config.json")).unwrap());
+    assert_eq!(config["architectures"][0], "BertForTokenClassification");
 }
 
 #[test]

@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use super::shared::{no_project_ui, Pane, Shared};
 use super::worker::{Job, DRAIN_BUDGET};
 use crate::export::{export_model, ExportEvent, ExportReport, ExportRequest, ModelFormat, VerifyData};
-use crate::project::{export, project_split_data, project_split_rows, ExportFormat, Project, Split};
+use crate::project::{
+    export, project_split_data, project_split_rows, tagged_sentences, ExportFormat, Project, Split, Task,
+};
 use crate::quant::Quant;
 
 enum Event {
@@ -270,6 +272,12 @@ impl ExportPane {
             if let (Some(f), Some(b)) = (report.macro_f1, report.base_macro_f1) {
                 card(ui, "Macro-F1", format!("{f:.4}"), format!("was {b:.4}"));
             }
+            if let (Some(r), Some(b)) = (report.rmse, report.base_rmse) {
+                card(ui, "RMSE", format!("{r:.4}"), format!("was {b:.4}"));
+            }
+            if let (Some(f), Some(b)) = (report.entity_f1, report.base_entity_f1) {
+                card(ui, "Entity F1", format!("{f:.4}"), format!("was {b:.4}"));
+            }
             card(
                 ui,
                 "Predictions changed",
@@ -332,8 +340,21 @@ fn project_run_dir(project: &Project, run: &str) -> PathBuf {
     project.runs_dir().join(run)
 }
 
-/// The project's labeled (or, for regression, scored) validation examples, else its test examples.
+/// The project's labeled (or, for regression, scored; for token classification, tagged)
+/// validation examples, else its test examples.
 fn verify_data(project: &Project) -> Option<VerifyData> {
+    if project.meta.task == Task::TokenClassification {
+        return [Split::Valid, Split::Test].into_iter().find_map(|split| {
+            let (rows, data) = tagged_sentences(project, split);
+            if rows.is_empty() {
+                return None;
+            }
+            let mut verify =
+                VerifyData::tagged(&data, format!("the {} split ({} tagged sentences)", split.name(), rows.len()));
+            verify.rows = Some(rows);
+            Some(verify)
+        });
+    }
     [Split::Valid, Split::Test].into_iter().find_map(|split| {
         let data = project_split_data(project, split);
         if data.is_empty() {

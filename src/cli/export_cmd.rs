@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::DataColumns;
-use crate::data::{read_labeled, LabeledTexts, ReadOptions};
+use crate::data::{read_labeled, read_tagged, LabeledTexts, ReadOptions};
 use crate::export::{export_model, ExportEvent, ExportRequest, ModelFormat, VerifyData};
 use crate::jobs::CancelToken;
-use crate::model::{ModelConfig, ModelError, Problem};
+use crate::model::{ModelConfig, Problem};
 use crate::quant::Quant;
 use crate::train::{targets_for, RunInfo};
 
@@ -49,9 +49,6 @@ pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     let quant = Quant::parse(&args.quant).map_err(anyhow::Error::msg)?;
     if !args.model.is_dir() {
         anyhow::bail!("{} is not a run folder: give the folder a training run wrote", args.model.display());
-    }
-    if ModelConfig::load(&args.model).is_ok_and(|c| c.token_classifier) {
-        return Err(ModelError::TagsWords { dir: args.model.clone() }.into());
     }
     let out = args.out.clone().unwrap_or_else(|| default_out(&args.model, format, quant));
     let verify = verify_data(&args)?;
@@ -101,7 +98,11 @@ fn default_out(run_dir: &std::path::Path, format: ModelFormat, quant: Quant) -> 
 /// The labeled examples to verify on: the given file, else the run's validation file, read for
 /// the run's problem (one label, label sets or numbers).
 fn verify_data(args: &ExportArgs) -> anyhow::Result<Option<VerifyData>> {
-    let problem = ModelConfig::load(&args.model).map_or(Problem::SingleLabel, |c| c.problem);
+    let config = ModelConfig::load(&args.model).ok();
+    if config.as_ref().is_some_and(|c| c.token_classifier) {
+        return verify_sentences(args);
+    }
+    let problem = config.map_or(Problem::SingleLabel, |c| c.problem);
     let read = |file: &std::path::Path, text: Option<String>, label: Option<String>| -> anyhow::Result<LabeledTexts> {
         let opts = ReadOptions {
             text_column: text,
@@ -127,4 +128,18 @@ fn verify_data(args: &ExportArgs) -> anyhow::Result<Option<VerifyData>> {
         &data,
         format!("the run's validation file {} ({} rows)", valid.path.display(), data.len()),
     )))
+}
+
+/// A token classifier is verified on tagged sentences: the given CoNLL file, else the run's
+/// validation file.
+fn verify_sentences(args: &ExportArgs) -> anyhow::Result<Option<VerifyData>> {
+    let file = match &args.verify_data {
+        Some(file) => file.clone(),
+        None => match RunInfo::read(&args.model).and_then(|info| info.valid_data) {
+            Some(valid) if valid.path.is_file() => valid.path,
+            _ => return Ok(None),
+        },
+    };
+    let data = read_tagged(&file, args.max_rows)?;
+    Ok(Some(VerifyData::tagged(&data, format!("{} ({} sentences)", file.display(), data.len()))))
 }

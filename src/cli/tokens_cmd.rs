@@ -10,10 +10,10 @@ use crate::data::{read_tagged, split_words};
 use crate::model::{parse_device, resolve_model, LoadOptions, ModelConfig, TokenClassifier};
 use crate::train::{entities, evaluate_tagged, EntityScores};
 
-/// The folder of a token classifier, when `spec` names one.
+/// The folder (or exported GGUF file) of a token classifier, when `spec` names one.
 pub(super) fn token_model_dir(spec: &str) -> Option<PathBuf> {
     if Path::new(spec).is_file() {
-        return None;
+        return crate::quant::is_gguf_token_classifier(Path::new(spec)).then(|| PathBuf::from(spec));
     }
     let dir = resolve_model(spec).ok()?;
     ModelConfig::load(&dir).ok()?.token_classifier.then_some(dir)
@@ -21,7 +21,7 @@ pub(super) fn token_model_dir(spec: &str) -> Option<PathBuf> {
 
 pub(super) fn load(dir: &Path, device: &str, max_len: usize) -> anyhow::Result<TokenClassifier> {
     let opts = LoadOptions { device: parse_device(device)?, max_len, ..LoadOptions::default() };
-    Ok(TokenClassifier::load(dir, &opts)?)
+    Ok(TokenClassifier::load_path(dir, &opts)?)
 }
 
 fn scores_json(s: &EntityScores) -> serde_json::Value {

@@ -1,5 +1,6 @@
 //! A Hugging Face model folder as an export: config.json, tokenizer files and model.safetensors
-//! in f32 or f16, which `transformers` loads with `AutoModelForSequenceClassification`. It is
+//! in f32 or f16, which `transformers` loads with `AutoModelForSequenceClassification` (or
+//! `…ForTokenClassification` for a token classifier). It is
 //! written to `<folder>.partial` and swapped into place, so a failed export keeps the old one.
 
 use std::collections::HashMap;
@@ -7,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 
-use crate::model::SequenceClassifier;
+use crate::model::SavedModel;
 use crate::quant::Quant;
 
-pub fn write_hf_folder(model: &SequenceClassifier, quant: Quant, out: &Path) -> Result<(), String> {
+pub fn write_hf_folder(model: &dyn SavedModel, quant: Quant, out: &Path) -> Result<(), String> {
     let partial = sibling(out, "partial");
     if partial.exists() {
         std::fs::remove_dir_all(&partial).map_err(|e| format!("{e} — {}", partial.display()))?;
@@ -22,11 +23,11 @@ pub fn write_hf_folder(model: &SequenceClassifier, quant: Quant, out: &Path) -> 
     result
 }
 
-fn write_into(model: &SequenceClassifier, quant: Quant, dir: &Path) -> Result<(), String> {
+fn write_into(model: &dyn SavedModel, quant: Quant, dir: &Path) -> Result<(), String> {
     model.save(dir).map_err(|e| e.to_string())?;
     if quant == Quant::F16 {
-        let mut map: HashMap<String, Tensor> = HashMap::with_capacity(model.params.entries.len());
-        for (name, p) in &model.params.entries {
+        let mut map: HashMap<String, Tensor> = HashMap::with_capacity(model.params().entries.len());
+        for (name, p) in &model.params().entries {
             let t = p.tensor.detach().to_device(&Device::Cpu).and_then(|t| t.to_dtype(DType::F16));
             map.insert(name.clone(), t.map_err(|e| e.to_string())?);
         }

@@ -8,6 +8,7 @@
 mod error;
 mod hf_folder;
 mod report;
+mod tokens;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -18,8 +19,8 @@ pub use verify::{compare, predict_both, Outputs, VerifyData};
 
 use crate::data::TextTargets;
 use crate::jobs::CancelToken;
-use crate::model::{LoadOptions, Problem, SequenceClassifier};
-use crate::quant::{write_gguf, Quant};
+use crate::model::{LoadOptions, ModelConfig, Problem, SavedModel, SequenceClassifier};
+use crate::quant::{write_gguf, GgufSummary, Quant};
 
 /// The kind of file an export writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -86,6 +87,7 @@ pub enum ExportEvent {
 }
 
 /// Writes the export, reloads it from disk, verifies it against the run and saves the report.
+/// A token classifier's run is exported and verified by `tokens.rs`.
 pub fn export_model(
     req: &ExportRequest,
     cancel: &CancelToken,
@@ -105,6 +107,9 @@ pub fn export_model(
                 .into(),
         ));
     }
+    if ModelConfig::load(&req.run_dir).is_ok_and(|c| c.token_classifier) {
+        return tokens::export_token_model(req, cancel, &mut on_event);
+    }
     let mut stage = |text: String| on_event(ExportEvent::Stage(text));
     stage(format!("Loading the run {}", req.run_dir.display()));
     let opts = LoadOptions { max_len: req.max_len, ..LoadOptions::default() };
@@ -122,20 +127,7 @@ pub fn export_model(
             crate::train::label_set_indicators(&base.labels, sets).map_err(unknown)?;
         }
     }
-    check_out_path(req)?;
-    if cancel.is_cancelled() {
-        return Err(ExportError::Cancelled);
-    }
-    stage(format!("Writing {} ({})", req.out.display(), req.quant.name()));
-    let write_err = |reason: String| ExportError::Write { path: req.out.clone(), reason };
-    let tensors = match req.format {
-        ModelFormat::Gguf => Some(write_gguf(&base, req.quant, &req.out).map_err(write_err)?),
-        ModelFormat::Safetensors => {
-            hf_folder::write_hf_folder(&base, req.quant, &req.out).map_err(write_err)?;
-            None
-        }
-    };
-    stage("Loading the export back from disk".into());
+    let tensors = write_export(req, &base, cancel, &mut stage)?;
     let exported = SequenceClassifier::load_path(&req.out, &opts)?;
     if exported.labels != base.labels || exported.problem != base.problem {
         return Err(ExportError::Invalid("the export's labels differ from the run's; export again".into()));
@@ -151,7 +143,53 @@ pub fn export_model(
     let p = predict_both(&base, &exported, &data.texts, req.batch_size)?;
     let outputs = Outputs { labels: &exported.labels, problem: exported.problem, thresholds: &exported.thresholds };
     let cmp = compare(&outputs, &data, &p.base, &p.exported)?;
-    let report = ExportReport {
+    let mut report = new_report(req, &data, tensors, (p.base_examples_per_s, p.exported_examples_per_s));
+    report.accuracy = cmp.accuracy;
+    report.base_accuracy = cmp.base_accuracy;
+    report.macro_f1 = cmp.macro_f1;
+    report.base_macro_f1 = cmp.base_macro_f1;
+    report.rmse = cmp.rmse;
+    report.base_rmse = cmp.base_rmse;
+    report.flipped = cmp.flipped.len();
+    report.flipped_examples = cmp.flipped;
+    report.agreement = cmp.agreement;
+    report.max_probability_change = cmp.max_probability_change;
+    save_report(&report, &mut stage)
+}
+
+/// Checks where the export goes, writes it, and says it is loading it back.
+fn write_export(
+    req: &ExportRequest,
+    model: &dyn SavedModel,
+    cancel: &CancelToken,
+    stage: &mut dyn FnMut(String),
+) -> Result<Option<GgufSummary>, ExportError> {
+    check_out_path(req)?;
+    if cancel.is_cancelled() {
+        return Err(ExportError::Cancelled);
+    }
+    stage(format!("Writing {} ({})", req.out.display(), req.quant.name()));
+    let write_err = |reason: String| ExportError::Write { path: req.out.clone(), reason };
+    let tensors = match req.format {
+        ModelFormat::Gguf => Some(write_gguf(model, req.quant, &req.out).map_err(write_err)?),
+        ModelFormat::Safetensors => {
+            hf_folder::write_hf_folder(model, req.quant, &req.out).map_err(write_err)?;
+            None
+        }
+    };
+    stage("Loading the export back from disk".into());
+    Ok(tensors)
+}
+
+/// A report with what every export measures (sizes, speed, kernel); the comparison's numbers are
+/// filled in by the caller. `speeds` are (base, exported) examples/s.
+fn new_report(
+    req: &ExportRequest,
+    data: &VerifyData,
+    tensors: Option<GgufSummary>,
+    speeds: (f64, f64),
+) -> ExportReport {
+    ExportReport {
         format: req.format.name().into(),
         quant: req.quant,
         path: req.out.clone(),
@@ -160,18 +198,20 @@ pub fn export_model(
         base_size_bytes: weights_size(&req.run_dir),
         data: data.description.clone(),
         examples: data.len(),
-        accuracy: cmp.accuracy,
-        base_accuracy: cmp.base_accuracy,
-        macro_f1: cmp.macro_f1,
-        base_macro_f1: cmp.base_macro_f1,
-        rmse: cmp.rmse,
-        base_rmse: cmp.base_rmse,
-        flipped: cmp.flipped.len(),
-        flipped_examples: cmp.flipped,
-        agreement: cmp.agreement,
-        max_probability_change: cmp.max_probability_change,
-        examples_per_s: p.exported_examples_per_s,
-        base_examples_per_s: p.base_examples_per_s,
+        accuracy: None,
+        base_accuracy: None,
+        macro_f1: None,
+        base_macro_f1: None,
+        rmse: None,
+        base_rmse: None,
+        entity_f1: None,
+        base_entity_f1: None,
+        flipped: 0,
+        flipped_examples: Vec::new(),
+        agreement: 1.0,
+        max_probability_change: 0.0,
+        examples_per_s: speeds.1,
+        base_examples_per_s: speeds.0,
         kernel: if req.quant.is_quantized() && req.format == ModelFormat::Gguf {
             format!("int8 {}", crate::quant::int8::kernel_name())
         } else {
@@ -179,10 +219,13 @@ pub fn export_model(
         },
         batch_size: req.batch_size,
         tensors,
-    };
-    report.save().map_err(|reason| ExportError::Write { path: ExportReport::path_for(&req.out), reason })?;
+    }
+}
+
+fn save_report(report: &ExportReport, stage: &mut dyn FnMut(String)) -> Result<ExportReport, ExportError> {
+    report.save().map_err(|reason| ExportError::Write { path: ExportReport::path_for(&report.path), reason })?;
     stage("Done".into());
-    Ok(report)
+    Ok(report.clone())
 }
 
 fn check_out_path(req: &ExportRequest) -> Result<(), ExportError> {

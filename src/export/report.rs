@@ -47,8 +47,13 @@ pub struct ExportReport {
     pub rmse: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_rmse: Option<f64>,
-    /// Examples whose predicted label (multi-label: set of labels) differs from the original
-    /// model's; numbers do not flip.
+    /// Token classifiers: entity micro F1 (seqeval strict IOB2) against the true tags, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_f1: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_entity_f1: Option<f64>,
+    /// Examples whose predicted label (multi-label: set of labels; token classifiers: any word's
+    /// tag) differs from the original model's; numbers do not flip.
     pub flipped: usize,
     pub flipped_examples: Vec<FlippedExample>,
     /// Share of examples with the same predicted label.
@@ -97,14 +102,17 @@ impl ExportReport {
         self.examples_per_s / self.base_examples_per_s.max(1e-9)
     }
 
-    /// Whether a person should look closer: predictions flipped beyond half a point of accuracy,
-    /// a regression's RMSE grew by more than 2 %, or (without labels) more than 1 % of
-    /// predictions changed.
+    /// Whether a person should look closer: predictions flipped beyond half a point of accuracy
+    /// (or of entity F1), a regression's RMSE grew by more than 2 %, or (without labels) more
+    /// than 1 % of predictions changed.
     pub fn needs_attention(&self) -> bool {
         match (self.accuracy, self.base_accuracy, self.rmse, self.base_rmse) {
             (Some(a), Some(b), _, _) => b - a > 0.005,
             (_, _, Some(r), Some(b)) => r > b * 1.02,
-            _ => self.agreement < 0.99,
+            _ => match (self.entity_f1, self.base_entity_f1) {
+                (Some(f), Some(b)) => b - f > 0.005,
+                _ => self.agreement < 0.99,
+            },
         }
     }
 
@@ -130,6 +138,9 @@ impl ExportReport {
         }
         if let (Some(r), Some(b)) = (self.rmse, self.base_rmse) {
             lines.push(format!("RMSE {r:.4} (was {b:.4})"));
+        }
+        if let (Some(f), Some(b)) = (self.entity_f1, self.base_entity_f1) {
+            lines.push(format!("entity F1 {f:.4} (was {b:.4})"));
         }
         lines.push(format!(
             "{} of {} predictions changed ({:.2} % agree), largest probability change {:.4}",

@@ -9,14 +9,14 @@ use rand::{Rng, SeedableRng};
 
 use super::report::FlippedExample;
 use super::ExportError;
-use crate::data::{LabeledTexts, TextTargets};
+use crate::data::{LabeledTexts, TaggedSentences, TextTargets};
 use crate::model::{argmax_rows, labels_above, Problem, SequenceClassifier, TextTokenizer};
 use crate::train::{
     apply_thresholds, label_indices, label_set_indicators, ClassificationMetrics, MultiLabelMetrics, RegressionMetrics,
 };
 
 /// The examples an export is verified on.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct VerifyData {
     pub texts: Vec<String>,
     /// True labels, when known.
@@ -25,6 +25,9 @@ pub struct VerifyData {
     pub rows: Option<Vec<usize>>,
     /// For multi-label and regression models: the true label sets or numbers, when known.
     pub targets: TextTargets,
+    /// For token classifiers: the sentences as words, and their true tags when known.
+    pub words: Option<Vec<Vec<String>>>,
+    pub tags: Option<Vec<Vec<String>>>,
     /// For the report: what these examples are.
     pub description: String,
 }
@@ -32,7 +35,18 @@ pub struct VerifyData {
 impl VerifyData {
     pub fn labeled(data: &LabeledTexts, description: String) -> Self {
         let labels = (data.targets == TextTargets::OneLabel).then(|| data.labels.clone());
-        Self { texts: data.texts.clone(), labels, rows: None, targets: data.targets.clone(), description }
+        Self { texts: data.texts.clone(), labels, targets: data.targets.clone(), description, ..Self::default() }
+    }
+
+    /// Tagged sentences, for verifying a token classifier.
+    pub fn tagged(data: &TaggedSentences, description: String) -> Self {
+        Self {
+            texts: data.words.iter().map(|w| w.join(" ")).collect(),
+            words: Some(data.words.clone()),
+            tags: Some(data.tags.clone()),
+            description,
+            ..Self::default()
+        }
     }
 
     /// Unlabeled texts of random whole words from the model's vocabulary (seeded): without
@@ -56,13 +70,7 @@ impl VerifyData {
                 (0..n).map(|_| words[rng.random_range(0..words.len())].as_str()).collect::<Vec<_>>().join(" ")
             })
             .collect();
-        Self {
-            texts,
-            labels: None,
-            rows: None,
-            targets: TextTargets::OneLabel,
-            description: format!("{count} probe texts of random words (no labels)"),
-        }
+        Self { texts, description: format!("{count} probe texts of random words (no labels)"), ..Self::default() }
     }
 
     pub fn len(&self) -> usize {
@@ -85,7 +93,7 @@ pub struct Predictions {
 /// Timed passes per model; the two models alternate so both see the same machine load.
 const TIMING_ROUNDS: usize = 3;
 /// Examples per timed pass (the first ones of the data).
-const TIMED_EXAMPLES: usize = 256;
+pub(super) const TIMED_EXAMPLES: usize = 256;
 
 /// Predicts every text with both models (the first full pass also warms them up), then times
 /// both on the same texts in alternating rounds, tokenizing included; speeds are medians.
@@ -99,20 +107,31 @@ pub fn predict_both(
     let base_probs = base.predict(&refs, batch_size)?;
     let exported_probs = exported.predict(&refs, batch_size)?;
     let timed = &refs[..refs.len().min(TIMED_EXAMPLES)];
+    let (base_examples_per_s, exported_examples_per_s) = alternate_timing(
+        timed.len(),
+        || Ok(base.predict(timed, batch_size).map(drop)?),
+        || Ok(exported.predict(timed, batch_size).map(drop)?),
+    )?;
+    Ok(Predictions { base: base_probs, exported: exported_probs, base_examples_per_s, exported_examples_per_s })
+}
+
+/// Times `base` and `exported` (each a pass over the same `examples`) in alternating rounds, so
+/// both see the same machine load; the median examples/s of each.
+pub(super) fn alternate_timing(
+    examples: usize,
+    mut base: impl FnMut() -> Result<(), ExportError>,
+    mut exported: impl FnMut() -> Result<(), ExportError>,
+) -> Result<(f64, f64), ExportError> {
     let (mut base_speed, mut exported_speed) = (Vec::new(), Vec::new());
     for _ in 0..TIMING_ROUNDS {
-        for (model, speeds) in [(base, &mut base_speed), (exported, &mut exported_speed)] {
-            let start = Instant::now();
-            model.predict(timed, batch_size)?;
-            speeds.push(timed.len() as f64 / start.elapsed().as_secs_f64().max(1e-9));
-        }
+        let start = Instant::now();
+        base()?;
+        base_speed.push(examples as f64 / start.elapsed().as_secs_f64().max(1e-9));
+        let start = Instant::now();
+        exported()?;
+        exported_speed.push(examples as f64 / start.elapsed().as_secs_f64().max(1e-9));
     }
-    Ok(Predictions {
-        base: base_probs,
-        exported: exported_probs,
-        base_examples_per_s: median(base_speed),
-        exported_examples_per_s: median(exported_speed),
-    })
+    Ok((median(base_speed), median(exported_speed)))
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -39,8 +39,9 @@ pub enum ModelError {
     )]
     NotAClassifier { dir: PathBuf },
     #[error(
-        "this model tags each word (a token classifier, for named entities); exporting and serving work \
-         with text classifiers so far. Use it with `attune eval`, `attune predict` and `attune explain --word N` — {dir}"
+        "this model tags each word (a token classifier, for named entities), and this works with models \
+         of whole texts; serving works with text classifiers so far. Use it with `attune eval`, \
+         `attune predict`, `attune explain --word N` and `attune export` — {dir}"
     )]
     TagsWords { dir: PathBuf },
     #[error(

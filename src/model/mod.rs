@@ -19,6 +19,7 @@ pub mod kernels;
 mod layers;
 mod params;
 mod problem;
+mod saved;
 pub mod synthetic;
 mod token_classifier;
 mod tokenizer;
@@ -35,6 +36,7 @@ pub use params::{Freeze, ParamStore};
 pub use problem::{
     binary_cross_entropy_with_logits, labels_above, mean_squared_error, sigmoid, Problem, DEFAULT_THRESHOLD,
 };
+pub use saved::{SavedModel, SEQUENCE_CLASSIFICATION, TOKEN_CLASSIFICATION};
 pub use token_classifier::{TokenClassifier, WordProbabilities};
 pub use tokenizer::{EncodedBatch, TextTokenizer, TokenizedText, TokenizedWords, WordEncoding};
 pub use weights::Checkpoint;

@@ -50,6 +50,14 @@ impl TokenClassifier {
         Ok(model)
     }
 
+    /// Loads a model folder, or a GGUF file exported by Attune (quantized, CPU inference only).
+    pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Self, ModelError> {
+        if path.is_file() {
+            return crate::quant::load_gguf_token_classifier(path, opts);
+        }
+        Self::load(path, opts)
+    }
+
     /// Builds a model from parts; with an empty checkpoint every weight is random.
     pub fn build(
         config: ModelConfig,

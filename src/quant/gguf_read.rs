@@ -1,4 +1,4 @@
-//! Reading a classifier back from a GGUF file that Attune exported: the config, tokenizer and
+//! Reading a classifier (of texts or of words) back from a GGUF file that Attune exported: the config, tokenizer and
 //! labels from the metadata, embedding tables and vectors as f32, and every quantized linear
 //! layer as an [`Int8Matrix`] for the int8 kernels (exactly, for q8_0 files written with one scale
 //! per row; other block formats are dequantized and requantized per row).
@@ -18,9 +18,12 @@ use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::Device;
 use half::f16;
 
-use super::gguf_write::{KEY_CONFIG, KEY_LABELS, KEY_TOKENIZER};
+use super::gguf_write::{KEY_CONFIG, KEY_LABELS, KEY_TASK, KEY_TOKENIZER};
 use super::int8::Int8Matrix;
-use crate::model::{Checkpoint, Freeze, LoadOptions, ModelConfig, ModelError, SequenceClassifier, TextTokenizer};
+use crate::model::{
+    Checkpoint, Freeze, LoadOptions, ModelConfig, ModelError, SequenceClassifier, TextTokenizer, TokenClassifier,
+    TOKEN_CLASSIFICATION,
+};
 
 const ARCHITECTURES: [&str; 5] = ["bert", "roberta", "xlm-roberta", "distilbert", "electra"];
 
@@ -31,8 +34,58 @@ pub fn is_gguf_file(path: &Path) -> bool {
     File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"GGUF"
 }
 
-/// Loads an exported GGUF classifier for inference on the CPU.
+/// What an exported GGUF file holds: the config, labels, tokenizer and weights.
+struct GgufParts {
+    config: ModelConfig,
+    labels: Vec<String>,
+    tokenizer: TextTokenizer,
+    checkpoint: Checkpoint,
+}
+
+/// Whether a GGUF file exported by Attune holds a token classifier (tags words).
+pub fn is_gguf_token_classifier(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else { return false };
+    let Ok(content) = Content::read(&mut BufReader::new(file)) else { return false };
+    content.metadata.get(KEY_TASK).and_then(|v| v.to_string().ok()).is_some_and(|t| t == TOKEN_CLASSIFICATION)
+}
+
+/// Loads an exported GGUF text classifier for inference on the CPU.
 pub fn load_gguf_classifier(path: &Path, opts: &LoadOptions) -> Result<SequenceClassifier, ModelError> {
+    let parts = read_parts(path, opts)?;
+    if parts.config.token_classifier {
+        return Err(ModelError::TagsWords { dir: path.to_path_buf() });
+    }
+    let opts = inference_options(&parts.config, opts);
+    let model = SequenceClassifier::build(parts.config, parts.tokenizer, parts.checkpoint, parts.labels, true, &opts)?;
+    require_complete(&model.initialised, path)?;
+    Ok(model)
+}
+
+/// Loads an exported GGUF token classifier for inference on the CPU.
+pub fn load_gguf_token_classifier(path: &Path, opts: &LoadOptions) -> Result<TokenClassifier, ModelError> {
+    let parts = read_parts(path, opts)?;
+    if !parts.config.token_classifier {
+        return Err(ModelError::NotATokenClassifier { dir: path.to_path_buf() });
+    }
+    let opts = inference_options(&parts.config, opts);
+    let model = TokenClassifier::build(parts.config, parts.tokenizer, parts.checkpoint, parts.labels, true, &opts)?;
+    require_complete(&model.initialised, path)?;
+    Ok(model)
+}
+
+/// Every weight a constant (inference only).
+fn inference_options(config: &ModelConfig, opts: &LoadOptions) -> LoadOptions {
+    LoadOptions { freeze: Freeze { embeddings: true, lowest_layers: config.num_layers }, ..opts.clone() }
+}
+
+fn require_complete(initialised: &[String], path: &Path) -> Result<(), ModelError> {
+    match initialised.first() {
+        Some(missing) => Err(ModelError::MissingWeight { name: missing.clone(), path: path.to_path_buf() }),
+        None => Ok(()),
+    }
+}
+
+fn read_parts(path: &Path, opts: &LoadOptions) -> Result<GgufParts, ModelError> {
     let bad = |reason: String| ModelError::BadWeights { path: path.to_path_buf(), reason };
     if !opts.device.is_cpu() {
         return Err(ModelError::Device {
@@ -75,13 +128,7 @@ pub fn load_gguf_classifier(path: &Path, opts: &LoadOptions) -> Result<SequenceC
         .map_err(|e| ModelError::Tokenizer { path: path.to_path_buf(), reason: e.to_string() })?;
     let tokenizer = TextTokenizer::new(inner, config.family, config.pad_token_id, opts.max_len)?;
     let checkpoint = read_tensors(&content, &mut reader, path)?;
-    let freeze = Freeze { embeddings: true, lowest_layers: config.num_layers };
-    let opts = LoadOptions { freeze, ..opts.clone() };
-    let model = SequenceClassifier::build(config, tokenizer, checkpoint, labels, true, &opts)?;
-    if let Some(missing) = model.initialised.first() {
-        return Err(ModelError::MissingWeight { name: missing.clone(), path: path.to_path_buf() });
-    }
-    Ok(model)
+    Ok(GgufParts { config, labels, tokenizer, checkpoint })
 }
 
 /// Every tensor's bytes must lie inside the file: a cut-short download or copy is caught here.

@@ -1,6 +1,7 @@
-//! Writing a fine-tuned classifier as one self-contained GGUF file: every weight (quantized as
-//! asked, falling back per tensor where a block does not fit), the classification head, the
-//! tokenizer, the labels and the model's config.json in the metadata.
+//! Writing a fine-tuned classifier (of texts or of words) as one self-contained GGUF file: every
+//! weight (quantized as asked, falling back per tensor where a block does not fit), the
+//! classification head, the tokenizer, the labels, the task and the model's config.json in the
+//! metadata.
 //!
 //! Tensors keep transformers' names. q8_0 matrices are written with one scale per row, repeated in
 //! each block of 32: a standard q8_0 tensor for any GGUF reader, and exactly the int8 matrix our
@@ -18,7 +19,7 @@ use half::f16;
 
 use super::int8::Int8Matrix;
 use super::kind::{matrix_type, type_name, Quant};
-use crate::model::SequenceClassifier;
+use crate::model::{ModelConfig, SavedModel};
 
 /// Metadata keys of Attune's own (the general.* and <architecture>.* keys follow GGUF's).
 pub const KEY_CONFIG: &str = "attune.config_json";
@@ -44,11 +45,11 @@ fn is_output_layer(name: &str) -> bool {
 
 /// Writes `model` to `path` (through a temporary sibling that is renamed into place, so a failed
 /// write leaves any earlier file untouched).
-pub fn write_gguf(model: &SequenceClassifier, quant: Quant, path: &Path) -> Result<GgufSummary, String> {
+pub fn write_gguf(model: &dyn SavedModel, quant: Quant, path: &Path) -> Result<GgufSummary, String> {
     let mut summary = GgufSummary::default();
     let mut fallbacks: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut tensors: Vec<(String, QTensor)> = Vec::with_capacity(model.params.entries.len());
-    for (name, param) in &model.params.entries {
+    let mut tensors: Vec<(String, QTensor)> = Vec::with_capacity(model.params().entries.len());
+    for (name, param) in &model.params().entries {
         let tensor = param.tensor.detach().to_device(&Device::Cpu).map_err(|e| e.to_string())?;
         let tensor = tensor.to_dtype(DType::F32).map_err(|e| e.to_string())?;
         let (dtype, why) = match tensor.dims() {
@@ -104,20 +105,21 @@ fn q8_0_per_row(tensor: &Tensor) -> Result<QTensor, String> {
     QTensor::new(storage, (rows, cols)).map_err(|e| e.to_string())
 }
 
-fn metadata(model: &SequenceClassifier, quant: Quant) -> Result<Vec<(String, Value)>, String> {
-    let cfg = &model.config;
+fn metadata(model: &dyn SavedModel, quant: Quant) -> Result<Vec<(String, Value)>, String> {
+    let config = model.config_json();
+    let cfg = ModelConfig::from_json_str(&config.to_string())?;
     let arch = if cfg.model_type.is_empty() { cfg.family.prefix().to_string() } else { cfg.model_type.clone() };
-    let config_json = serde_json::to_string(&cfg.classifier_json(&model.labels, model.problem, &model.thresholds))
-        .map_err(|e| e.to_string())?;
-    let mut tokenizer = model.tokenizer.inner().clone();
+    let config_json = serde_json::to_string(&config).map_err(|e| e.to_string())?;
+    let mut tokenizer = model.tokenizer().inner().clone();
     tokenizer.with_truncation(None).map_err(|e| e.to_string())?;
     tokenizer.with_padding(None);
     let tokenizer_json = tokenizer.to_string(false).map_err(|e| e.to_string())?;
     let u32_of = |n: usize| Value::U32(n as u32);
-    let labels = Value::Array(model.labels.iter().map(|l| Value::String(l.clone())).collect());
+    let labels = Value::Array(model.labels().iter().map(|l| Value::String(l.clone())).collect());
+    let task = model.task();
     Ok(vec![
         ("general.architecture".into(), Value::String(arch.clone())),
-        ("general.name".into(), Value::String(format!("{arch} sequence classifier (Attune)"))),
+        ("general.name".into(), Value::String(format!("{arch} {} (Attune)", task.replace('-', " ")))),
         ("general.quantization_version".into(), Value::U32(2)),
         (format!("{arch}.block_count"), u32_of(cfg.num_layers)),
         (format!("{arch}.context_length"), u32_of(cfg.max_positions)),
@@ -125,9 +127,9 @@ fn metadata(model: &SequenceClassifier, quant: Quant) -> Result<Vec<(String, Val
         (format!("{arch}.feed_forward_length"), u32_of(cfg.intermediate_size)),
         (format!("{arch}.attention.head_count"), u32_of(cfg.num_heads)),
         (format!("{arch}.attention.layer_norm_epsilon"), Value::F32(cfg.layer_norm_eps as f32)),
-        (KEY_TASK.into(), Value::String("sequence-classification".into())),
+        (KEY_TASK.into(), Value::String(task.into())),
         (KEY_LABELS.into(), labels),
-        (KEY_MAX_LENGTH.into(), u32_of(model.tokenizer.max_len())),
+        (KEY_MAX_LENGTH.into(), u32_of(model.tokenizer().max_len())),
         (KEY_QUANT.into(), Value::String(quant.name().into())),
         (KEY_CONFIG.into(), Value::String(config_json)),
         (KEY_TOKENIZER.into(), Value::String(tokenizer_json)),

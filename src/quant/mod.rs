@@ -7,6 +7,6 @@ mod gguf_write;
 pub mod int8;
 mod kind;
 
-pub use gguf_read::{is_gguf_file, load_gguf_classifier};
+pub use gguf_read::{is_gguf_file, is_gguf_token_classifier, load_gguf_classifier, load_gguf_token_classifier};
 pub use gguf_write::{write_gguf, write_through_temporary, GgufSummary};
 pub use kind::{matrix_type, type_name, Quant};

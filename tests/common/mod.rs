@@ -64,6 +64,33 @@ pub fn write_rule_tsv(path: &Path, rows: usize, seed: u64) {
     std::fs::write(path, out).unwrap();
 }
 
+/// Random word sequences of `text,labels,score` rows: label a iff "alpha" occurs and b iff "bravo"
+/// does (each in about half the rows, independently, ";"-separated, so a row has none, one or
+/// both), scored 1.5 × the number of "golf" words − 1.
+pub fn write_targets_csv(path: &Path, rows: usize, seed: u64) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut out = String::from("text,labels,score\n");
+    for _ in 0..rows {
+        let len = rng.random_range(4..10);
+        let mut words: Vec<&str> = (0..len).map(|_| WORDS[rng.random_range(7..WORDS.len())]).collect();
+        let mut labels = Vec::new();
+        for (word, label) in [("alpha", "a"), ("bravo", "b")] {
+            if rng.random_bool(0.5) {
+                let at = rng.random_range(0..words.len());
+                words[at] = word;
+                labels.push(label);
+            }
+        }
+        let golfs = rng.random_range(0..4);
+        for _ in 0..golfs {
+            words.insert(rng.random_range(0..=words.len()), "golf");
+        }
+        out.push_str(&format!("{},{},{}\n", words.join(" "), labels.join(";"), golfs as f64 * 1.5 - 1.0));
+    }
+    std::fs::write(path, out).unwrap();
+}
+
 /// Sentences of random words where "alpha" and "bravo" are persons, "charlie" begins a place
 /// and "delta" right after "charlie" continues it (elsewhere "delta" is nothing).
 pub fn write_tagged_conll(path: &Path, sentences: usize, seed: u64) {

@@ -263,6 +263,10 @@ fn projects_keep_label_sets_and_numbers_with_edits() {
     assert_eq!(Project::open(&score_dir).unwrap().score_of(2), Some(7.25));
     let out = attune(&["project", "score", &s(&score_dir), "--row", "2", "--value", "lots"]);
     assert!(!out.status.success());
+    // A task that does not fit the project is refused before anything is trained.
+    let out = attune(&["train", "--project", &s(&score_dir), "--model", "any", "--task", "multi-label"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("does not fit"), "{err}");
 }
 
 #[test]

@@ -282,8 +282,22 @@ fn project_job(args: &TrainArgs, dir: &std::path::Path) -> anyhow::Result<Job> {
             "this project has no model chosen yet: pass --model (e.g. sentence-transformers/all-MiniLM-L6-v2)"
         );
     };
+    let task = project.meta.task;
+    let named = match task {
+        Task::SingleLabel => "text-classification",
+        Task::MultiLabel => "multi-label",
+        Task::TokenClassification => "token-classification",
+        Task::Regression => "regression",
+    };
+    if let Some(asked) = args.task.as_deref().filter(|&asked| asked != named) {
+        anyhow::bail!(
+            "this project's task is {} ({named}); --task {asked} does not fit it. Leave --task out, or train on \
+             a file with --train",
+            task.describe()
+        );
+    }
     let out = args.out.clone().unwrap_or_else(|| project.new_run_dir());
-    if args.tags_words(project.meta.task == Task::TokenClassification) {
+    if task == Task::TokenClassification {
         let (mut train, valid) = project_tagged_data(&project)?;
         if let Some(max) = args.max_train_rows {
             train.truncate(max);

@@ -1,7 +1,8 @@
 //! Named entities in the real UI (egui_kittest): a project imported from a CoNLL file trains a
 //! token classifier from the Train pane (the plot shows entity F1), the Evaluate pane
 //! measures it by entity type, with a token confusion whose cells list their sentences, and the
-//! Export pane writes and verifies it by entity F1; words are tagged as spans with the mouse and keys (snapshot `label_entity_spans.png`).
+//! Export pane writes and verifies it by entity F1; words are tagged as spans with the mouse and
+//! keys (snapshot `label_entity_spans.png`).
 #![cfg(feature = "gui")]
 
 mod common;

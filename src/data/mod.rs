@@ -1,5 +1,6 @@
 //! Datasets: reading labeled text from CSV/TSV files with a header, finding the text and label
-//! columns, and the label set; sentences tagged word by word from CoNLL files. (The full importer — more formats, encodings, reports — grows here.)
+//! columns, and the label set; label sets and numbers read from label cells; sentences tagged
+//! word by word from CoNLL files; and the full importer (more formats, encodings, reports).
 
 mod error;
 pub mod import;

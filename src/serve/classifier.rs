@@ -1,6 +1,7 @@
 //! What the server needs from a model: its label names, what its outputs mean, and its outputs
-//! (class probabilities, a probability per label, or a number) for a list of texts. A trait, so tests can serve a model that fails or waits on cue; the real
-//! [`SequenceClassifier`] implements it.
+//! (class probabilities, a probability per label, or a number) for a list of texts. A trait, so
+//! tests can serve a model that fails or waits on cue; the real [`SequenceClassifier`]
+//! implements it.
 
 use crate::model::{Problem, SequenceClassifier};
 

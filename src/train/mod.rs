@@ -1,7 +1,7 @@
-//! Training and measuring models of texts (one label, several labels or a number each) and of words (token classification): the
-//! settings, the loop (a plain function reporting events), AdamW with its schedule,
-//! length-bucketed batches, evaluation and metrics (per class, and per entity for token
-//! classification), the run folder's `run.json`, and the speed benchmark.
+//! Training and measuring models of texts (one label, several labels or a number each) and of
+//! words (token classification): the settings, the loop (a plain function reporting events),
+//! AdamW with its schedule, length-bucketed batches, evaluation and metrics (per class, per label,
+//! of numbers, and per entity), the run folder's `run.json`, and the speed benchmark.
 
 mod batches;
 pub mod bench;

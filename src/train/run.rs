@@ -1,7 +1,8 @@
-//! Training a text model (one label, several labels, or a number per text): a plain function that fine-tunes it and reports events (the loop
-//! itself is in `run_loop.rs`, shared with token classification).
-//! The CLI prints the events with a progress bar, the app receives them over a channel from a
-//! worker thread, and tests collect them in a closure. It checks the cancel token (and waits while paused) between steps.
+//! Training a text model (one label, several labels, or a number per text): a plain function that
+//! fine-tunes it and reports events (the loop itself is in `run_loop.rs`, shared with token
+//! classification). The CLI prints the events with a progress bar, the app receives them over a
+//! channel from a worker thread, and tests collect them in a closure. It checks the cancel token
+//! (and waits while paused) between steps.
 //!
 //! Event order: Started, then (Step | Eval | Checkpoint)*, then exactly one Finished.
 
@@ -113,8 +114,7 @@ struct Prepared {
     tuned_thresholds: RefCell<Vec<f32>>,
 }
 
-/// The problem, the model's labels (a regression's one output is named after the score column)
-/// and the training truth of a dataset.
+/// The problem a dataset was read for.
 fn problem_of(data: &LabeledTexts) -> Problem {
     match data.targets {
         TextTargets::OneLabel => Problem::SingleLabel,
@@ -123,6 +123,7 @@ fn problem_of(data: &LabeledTexts) -> Problem {
     }
 }
 
+/// The model's labels: the dataset's labels, or a regression's one output named after its column.
 fn model_labels(data: &LabeledTexts) -> Vec<String> {
     match data.targets {
         TextTargets::Scores(_) => vec![data.label_column.split(" (").next().unwrap_or("score").to_string()],

@@ -327,3 +327,37 @@ fn shutdown_stops_listening() {
     server.shutdown().unwrap();
     assert!(TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_err(), "still listening after shutdown");
 }
+
+#[test]
+fn a_token_classifier_answers_with_words_tags_and_entities() {
+    use attune::model::TokenClassifier;
+    let dir = tempfile::tempdir().unwrap();
+    let model_dir = dir.path().join("tiny");
+    attune::model::synthetic::write_tiny_model(&model_dir, Family::Bert, &WORDS, 5).unwrap();
+    let tags: Vec<String> = ["O", "B-PER", "I-PER"].iter().map(|t| t.to_string()).collect();
+    let load = || {
+        let opts = LoadOptions { labels: Some(tags.clone()), max_len: 32, seed: 3, ..LoadOptions::default() };
+        TokenClassifier::load(&model_dir, &opts).unwrap()
+    };
+    let (served, reference) = (load(), load());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let server =
+        start(listener, served, ServeOptions { model_name: "tagger".into(), ..ServeOptions::default() }).unwrap();
+    let addr = server.local_addr();
+    let (status, health) = http(addr, "GET", "/health", b"");
+    assert_eq!((status, &health["problem_type"]), (200, &json!("token_classification")), "{health}");
+    let texts = ["alpha bravo, charlie.", "delta echo foxtrot golf"];
+    let (status, body) = predict(addr, &json!({ "texts": texts }));
+    assert_eq!(status, 200, "{body}");
+    let expected = attune::train::tag_texts(&reference, &texts, 8).unwrap();
+    let predictions = body["predictions"].as_array().unwrap();
+    assert_eq!(predictions.len(), 2);
+    for (prediction, want) in predictions.iter().zip(&expected) {
+        assert_eq!(prediction["words"], json!(want.words), "{body}");
+        assert_eq!(prediction["tags"], json!(want.tags), "{body}");
+        assert_eq!(prediction["entities"].as_array().unwrap().len(), want.entities.len(), "{body}");
+        assert!(prediction.get("label").is_none() && prediction.get("probabilities").is_none(), "{body}");
+    }
+    assert_eq!(predictions[0]["words"], json!(["alpha", "bravo", ",", "charlie", "."]));
+    server.shutdown().unwrap();
+}

@@ -1,5 +1,5 @@
-//! `attune serve`: loads a fine-tuned classifier, serves predictions over HTTP on this machine
-//! (see [`crate::serve`] for the API) and stops on Ctrl-C.
+//! `attune serve`: loads a fine-tuned classifier (of texts or of words), serves predictions over
+//! HTTP on this machine (see [`crate::serve`] for the API) and stops on Ctrl-C.
 
 use std::net::TcpListener;
 
@@ -11,7 +11,8 @@ use crate::serve::{start, ServeOptions, ENDPOINTS};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// A run folder (or any fine-tuned classifier folder or hub id).
+    /// A run folder, a GGUF file exported by Attune, or any fine-tuned classifier folder or hub id
+    /// (a token classifier answers with tagged words).
     #[arg(long)]
     pub model: String,
     /// Port to listen on.
@@ -45,7 +46,6 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         anyhow::bail!("--max-batch, --max-texts, --queue and --max-body-bytes must each be at least 1");
     }
     super::commands::refuse_pair_model(&args.model)?;
-    let model = load_classifier(&args.model, &args.device, args.max_len)?;
     let listener = TcpListener::bind((args.host.as_str(), args.port)).with_context(|| {
         format!("could not listen on {}:{} (is another server using that port? try --port)", args.host, args.port)
     })?;
@@ -57,7 +57,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         queue_capacity: args.queue,
         ..ServeOptions::default()
     };
-    let server = start(listener, model, opts)?;
+    let server = match super::tokens_cmd::token_model_dir(&args.model) {
+        Some(dir) => start(listener, super::tokens_cmd::load(&dir, &args.device, args.max_len)?, opts)?,
+        None => start(listener, load_classifier(&args.model, &args.device, args.max_len)?, opts)?,
+    };
     println!("Serving {} at http://{} ({ENDPOINTS}). Press Ctrl-C to stop.", args.model, server.local_addr());
     wait_for_ctrl_c()?;
     println!("Stopping: finishing open requests.");

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::EvalArgs;
-use crate::data::{read_tagged, split_words};
+use crate::data::read_tagged;
 use crate::model::{parse_device, resolve_model, LoadOptions, ModelConfig, TokenClassifier};
-use crate::train::{entities, evaluate_tagged, EntityScores};
+use crate::train::{evaluate_tagged, tag_texts, EntityScores};
 
 /// The folder (or exported GGUF file) of a token classifier, when `spec` names one.
 pub(super) fn token_model_dir(spec: &str) -> Option<PathBuf> {
@@ -73,34 +73,16 @@ pub(super) fn eval(dir: &Path, args: &EvalArgs) -> anyhow::Result<()> {
 
 pub(super) fn predict(dir: &Path, texts: &[String], device: &str, max_len: usize, as_json: bool) -> anyhow::Result<()> {
     let model = load(dir, device, max_len)?;
-    let sentences: Vec<Vec<String>> = texts.iter().map(|t| split_words(t)).collect();
-    let probabilities = model.predict_words(&sentences, 32)?;
-    for ((text, words), probs) in texts.iter().zip(&sentences).zip(&probabilities) {
-        let tags = model.tags_of(probs);
-        let confidence = |i: usize| probs[i].as_ref().map_or(0.0, |p| p.iter().copied().fold(0.0f32, f32::max));
-        let found: Vec<serde_json::Value> = entities(&tags)
-            .into_iter()
-            .map(|(kind, start, end)| {
-                let lowest = (start..end).map(confidence).fold(1.0f32, f32::min);
-                json!({ "type": kind, "text": words[start..end].join(" "), "start_word": start,
-                        "end_word": end, "confidence": lowest })
-            })
-            .collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    for (text, tagged) in texts.iter().zip(tag_texts(&model, &refs, 32)?) {
         if as_json {
-            println!("{}", json!({ "text": text, "words": words, "tags": tags, "entities": found }));
+            let mut line = serde_json::to_value(&tagged)?;
+            line["text"] = json!(text);
+            println!("{line}");
             continue;
         }
-        let listed: Vec<String> = found
-            .iter()
-            .map(|e| {
-                format!(
-                    "{} [{} {:.2}]",
-                    e["text"].as_str().unwrap_or(""),
-                    e["type"].as_str().unwrap_or(""),
-                    e["confidence"].as_f64().unwrap_or(0.0)
-                )
-            })
-            .collect();
+        let listed: Vec<String> =
+            tagged.entities.iter().map(|e| format!("{} [{} {:.2}]", e.text, e.kind, e.confidence)).collect();
         let listed = if listed.is_empty() { "no entities".to_string() } else { listed.join(", ") };
         println!("{text}\n    {listed}");
     }

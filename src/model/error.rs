@@ -40,8 +40,8 @@ pub enum ModelError {
     NotAClassifier { dir: PathBuf },
     #[error(
         "this model tags each word (a token classifier, for named entities), and this works with models \
-         of whole texts; serving works with text classifiers so far. Use it with `attune eval`, \
-         `attune predict`, `attune explain --word N` and `attune export` — {dir}"
+         of whole texts. Use it with `attune eval`, `attune predict`, `attune explain --word N`, \
+         `attune export` and `attune serve` — {dir}"
     )]
     TagsWords { dir: PathBuf },
     #[error(

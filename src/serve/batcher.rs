@@ -11,10 +11,11 @@ use std::thread::JoinHandle;
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::reply::Prediction;
 use super::Classifier;
 
-/// Class probabilities for a job's texts, or a sentence saying why the model failed.
-pub type JobResult = Result<Vec<Vec<f32>>, String>;
+/// The answers for a job's texts, or a sentence saying why the model failed.
+pub type JobResult = Result<Vec<Prediction>, String>;
 
 /// Texts from one request and where to send their probabilities.
 struct Job {
@@ -81,7 +82,7 @@ impl Batcher {
         Ok((Self { jobs: tx, stats: Arc::clone(&stats), capacity }, thread, stats))
     }
 
-    /// Queues texts for the model; the receiver gets their probabilities.
+    /// Queues texts for the model; the receiver gets their answers.
     pub fn submit(&self, texts: Vec<String>) -> Result<oneshot::Receiver<JobResult>, SubmitError> {
         let (reply, answer) = oneshot::channel();
         self.stats.queued_jobs.fetch_add(1, Ordering::SeqCst);
@@ -162,7 +163,7 @@ fn answer_batch(model: &mut impl Classifier, jobs: Vec<Job>, stats: &ServeStats,
 /// number of rows is an error rather than a mix-up between clients.
 fn call_model(model: &mut impl Classifier, texts: &[&str], stats: &ServeStats, batch_size: usize) -> JobResult {
     stats.model_calls.fetch_add(1, Ordering::SeqCst);
-    let result = catch_unwind(AssertUnwindSafe(|| model.probabilities(texts, batch_size)))
+    let result = catch_unwind(AssertUnwindSafe(|| model.answers(texts, batch_size)))
         .unwrap_or_else(|_| Err("the model stopped with an internal error on these texts".into()))?;
     if result.len() != texts.len() {
         return Err(format!("the model returned {} results for {} texts", result.len(), texts.len()));

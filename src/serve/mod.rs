@@ -5,7 +5,8 @@
 //!   `{"predictions": [{"label": "pos", "probabilities": {"neg": 0.1, "pos": 0.9}}, …]}`,
 //!   one per text in input order, also for the single-text form. A multi-label model answers
 //!   `{"labels": [...], "probabilities": {…}}` (the labels at or above their tuned thresholds), a
-//!   regression model `{"score": 2.5}`.
+//!   regression model `{"score": 2.5}`, a token classifier `{"words": [...], "tags": [...],
+//!   "entities": [{"type", "text", "start_word", "end_word", "confidence"}]}`.
 //! - Any refusal is `{"error": "<what to do>"}` with a 4xx/5xx status: 400 for a body that is not
 //!   the JSON above, 413 for a body or text count over the limits, 404/405 for other paths and
 //!   methods, 503 when the queue is full, 500 when the model fails on the texts.

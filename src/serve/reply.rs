@@ -8,6 +8,7 @@ use serde::{Serialize, Serializer};
 use serde_json::json;
 
 use crate::model::{argmax_rows, labels_above, Problem};
+use crate::train::TaggedText;
 
 /// A refusal: a status and one sentence the person who sent the request can act on.
 #[derive(Debug, Clone)]
@@ -37,7 +38,7 @@ pub struct PredictionsBody {
 /// One text's answer: the most probable label and every label's probability; for a multi-label
 /// model the labels given (each at or above its threshold) and every label's probability; for a
 /// regression model the number.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct Prediction {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
@@ -47,6 +48,16 @@ pub struct Prediction {
     pub probabilities: Option<Probabilities>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f32>,
+    /// Token classifiers: the words, their tags and the entities found.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub tagged: Option<TaggedText>,
+}
+
+impl Prediction {
+    /// A token classifier's answer.
+    pub fn tagged(text: TaggedText) -> Self {
+        Self { tagged: Some(text), ..Self::default() }
+    }
 }
 
 /// How to read a model's output rows.
@@ -63,26 +74,22 @@ impl OutputMeaning {
         match self.problem {
             Problem::SingleLabel => Prediction {
                 label: argmax_rows(&[row.to_vec()]).first().map(|&best| self.labels[best].clone()),
-                labels: None,
                 probabilities: probabilities(),
-                score: None,
+                ..Prediction::default()
             },
             Problem::MultiLabel => Prediction {
-                label: None,
                 labels: Some(labels_above(&self.labels, row, &self.thresholds).into_iter().map(String::from).collect()),
                 probabilities: probabilities(),
-                score: None,
+                ..Prediction::default()
             },
-            Problem::Regression => {
-                Prediction { label: None, labels: None, probabilities: None, score: row.first().copied() }
-            }
+            Problem::Regression => Prediction { score: row.first().copied(), ..Prediction::default() },
         }
     }
 }
 
 /// Label → probability, written as a JSON object in the model's label order, each probability
 /// as the shortest decimal that reads back to the same `f32`.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Probabilities(pub Vec<(String, f32)>);
 
 impl Serialize for Probabilities {
@@ -91,52 +98,48 @@ impl Serialize for Probabilities {
     }
 }
 
-/// `{"predictions": [{"label": …, "probabilities": {label: p, …}}, …]}`, one per row, in order
-/// (the label is the most probable one, as `attune predict` picks it; multi-label models give
-/// `labels`, regression models `score`). A row whose length differs from the labels is a model
-/// fault (500).
-pub fn predictions_body(meaning: &OutputMeaning, rows: &[Vec<f32>]) -> Result<PredictionsBody, ApiError> {
-    let labels = &meaning.labels;
-    let predictions = rows
-        .iter()
+/// The answers to rows of outputs, one per row, in order (the label is the most probable one,
+/// as `attune predict` picks it; multi-label models give `labels`, regression models `score`).
+/// A row whose length differs from the labels is a model fault.
+pub fn predictions(meaning: &OutputMeaning, rows: &[Vec<f32>]) -> Result<Vec<Prediction>, String> {
+    rows.iter()
         .map(|row| {
-            if row.len() != labels.len() {
-                return Err(ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!(
-                        "The model returned {} probabilities for {} labels; the model files may not match.",
-                        row.len(),
-                        labels.len()
-                    ),
+            if row.len() != meaning.labels.len() {
+                return Err(format!(
+                    "it returned {} probabilities for {} labels; the model files may not match",
+                    row.len(),
+                    meaning.labels.len()
                 ));
             }
             Ok(meaning.answer(row))
         })
-        .collect::<Result<Vec<Prediction>, ApiError>>()?;
-    Ok(PredictionsBody { predictions })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn body(meaning: &OutputMeaning, rows: &[Vec<f32>]) -> String {
+        serde_json::to_string(&PredictionsBody { predictions: predictions(meaning, rows).unwrap() }).unwrap()
+    }
+
     #[test]
     fn names_the_most_probable_label() {
         let labels = vec!["neg".to_string(), "pos".to_string()];
         let meaning = OutputMeaning { labels: labels.clone(), problem: Problem::SingleLabel, thresholds: vec![] };
-        let body = predictions_body(&meaning, &[vec![0.1, 0.9], vec![0.5, 0.5]]).unwrap();
-        let text = serde_json::to_string(&body).unwrap();
         assert_eq!(
-            text,
+            body(&meaning, &[vec![0.1, 0.9], vec![0.5, 0.5]]),
             r#"{"predictions":[{"label":"pos","probabilities":{"neg":0.1,"pos":0.9}},{"label":"neg","probabilities":{"neg":0.5,"pos":0.5}}]}"#,
             "ties go to the first label"
         );
-        assert!(predictions_body(&meaning, &[vec![1.0]]).is_err());
+        assert!(predictions(&meaning, &[vec![1.0]]).is_err());
         let multi = OutputMeaning { problem: Problem::MultiLabel, thresholds: vec![0.3, 0.6], ..meaning.clone() };
-        let text = serde_json::to_string(&predictions_body(&multi, &[vec![0.4, 0.5]]).unwrap()).unwrap();
-        assert_eq!(text, r#"{"predictions":[{"labels":["neg"],"probabilities":{"neg":0.4,"pos":0.5}}]}"#);
+        assert_eq!(
+            body(&multi, &[vec![0.4, 0.5]]),
+            r#"{"predictions":[{"labels":["neg"],"probabilities":{"neg":0.4,"pos":0.5}}]}"#
+        );
         let number = OutputMeaning { labels: vec!["score".into()], problem: Problem::Regression, thresholds: vec![] };
-        let text = serde_json::to_string(&predictions_body(&number, &[vec![2.5]]).unwrap()).unwrap();
-        assert_eq!(text, r#"{"predictions":[{"score":2.5}]}"#);
+        assert_eq!(body(&number, &[vec![2.5]]), r#"{"predictions":[{"score":2.5}]}"#);
     }
 }

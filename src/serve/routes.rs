@@ -13,13 +13,15 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::batcher::{Batcher, SubmitError};
-use super::reply::{predictions_body, ApiError, OutputMeaning, PredictionsBody};
+use super::reply::{ApiError, PredictionsBody};
 use super::request::{parse_predict_body, RequestError};
 
 /// What every handler shares.
 pub struct AppState {
     pub batcher: Batcher,
-    pub meaning: OutputMeaning,
+    pub labels: Vec<String>,
+    /// transformers' name for what the model does (`/health`).
+    pub problem_type: &'static str,
     pub model_name: String,
     pub max_body_bytes: usize,
     pub max_texts_per_request: usize,
@@ -41,7 +43,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
     Json(
-        json!({ "status": "ok", "model": state.model_name, "labels": state.meaning.labels, "problem_type": state.meaning.problem.problem_type() }),
+        json!({ "status": "ok", "model": state.model_name, "labels": state.labels, "problem_type": state.problem_type }),
     )
 }
 
@@ -67,13 +69,13 @@ async fn predict(
         ),
         SubmitError::Stopped => stopped(),
     })?;
-    let rows = answer.await.map_err(|_| stopped())?.map_err(|message| {
+    let predictions = answer.await.map_err(|_| stopped())?.map_err(|message| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("The model could not classify these texts: {message}."),
         )
     })?;
-    Ok(Json(predictions_body(&state.meaning, &rows)?))
+    Ok(Json(PredictionsBody { predictions }))
 }
 
 fn unreadable_body(rejection: &BytesRejection, limit: usize) -> ApiError {

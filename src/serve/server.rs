@@ -11,7 +11,6 @@ use std::time::Duration;
 use tokio::sync::{oneshot, Notify};
 
 use super::batcher::{Batcher, ServeStats};
-use super::reply::OutputMeaning;
 use super::routes::{router, AppState};
 use super::{Classifier, ServeOptions};
 
@@ -48,13 +47,13 @@ pub fn start(listener: TcpListener, model: impl Classifier, opts: ServeOptions) 
         let _context = runtime.enter();
         tokio::net::TcpListener::from_std(listener).map_err(start_err("listener"))?
     };
-    let meaning =
-        OutputMeaning { labels: model.labels().to_vec(), problem: model.problem(), thresholds: model.thresholds() };
+    let (labels, problem_type) = (model.labels().to_vec(), model.problem_type());
     let (batcher, model_thread, stats) =
         Batcher::spawn(model, opts.queue_capacity, opts.max_batch_texts).map_err(start_err("model thread"))?;
     let state = Arc::new(AppState {
         batcher,
-        meaning,
+        labels,
+        problem_type,
         model_name: opts.model_name.clone(),
         max_body_bytes: opts.max_body_bytes,
         max_texts_per_request: opts.max_texts_per_request,

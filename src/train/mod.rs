@@ -18,6 +18,7 @@ mod regression_metrics;
 mod run;
 mod run_info;
 mod run_loop;
+mod tagged_text;
 mod token_eval;
 mod token_run;
 
@@ -36,5 +37,6 @@ pub use problem_data::{guess_problem, targets_for, DEFAULT_LABEL_SEPARATOR};
 pub use regression_metrics::RegressionMetrics;
 pub use run::{train, RunSummary, TrainEvent, TrainJob, MULTI_LABEL_CLASSIFICATION, REGRESSION};
 pub use run_info::{DatasetInfo, EvalRecord, RegressionScores, RunInfo};
+pub use tagged_text::{tag_texts, FoundEntity, TaggedText};
 pub use token_eval::{evaluate_tagged, evaluate_tagged_tokenized, TokenEvaluation};
 pub use token_run::{train_token_classifier, TokenTrainJob, TOKEN_CLASSIFICATION};

@@ -342,9 +342,21 @@ fn words_are_tagged_as_spans_kept_iob2_undone_and_trained_on() {
 
     // Every occurrence of a phrase, in one step (from the CLI).
     drop(project);
+    // Sentences are found by the entity types of their tags as they stand (edits included).
+    let of_type = |p: &mut Project, kind: Option<&str>, none: bool| {
+        let filter = attune::project::Filter { label: kind.map(String::from), unlabeled: none, ..Default::default() };
+        p.query(&filter, attune::project::SortOrder::Row).unwrap()
+    };
+    let mut project = Project::open(&dir).unwrap();
+    assert_eq!(of_type(&mut project, Some("LOC"), false), vec![0]);
+    assert_eq!(of_type(&mut project, Some("PER"), false), vec![0]);
+    assert_eq!(of_type(&mut project, None, true), vec![1], "the sentence without entities");
+    drop(project);
+
     let out = ok(attune(&["project", "tag", &s(&dir), "--phrase", "charlie delta", "--type", "LOC"]));
     assert!(out.contains("tagged 2 occurrences"), "{out}");
     let mut project = Project::open(&dir).unwrap();
+    assert_eq!(of_type(&mut project, Some("LOC"), false), vec![0, 1], "the new entity is found");
     assert_eq!(tags(&project, 0), "B-PER O B-LOC I-LOC");
     assert_eq!(tags(&project, 1), "O B-LOC I-LOC O");
     let phrase = vec!["charlie".to_string(), "delta".to_string()];

@@ -111,9 +111,9 @@ impl LabelPane {
         let task = project.meta.task;
         let tags_words = task == Task::TokenClassification;
         // Only one label per text has the label-next queue, the model's filters and bulk labels (yet);
-        // tagged words and numbers have no label filter either.
+        // tagged sentences filter by entity type; numbers have no label filter.
         let single = task == Task::SingleLabel;
-        let has_labels = matches!(task, Task::SingleLabel | Task::MultiLabel);
+        let has_labels = task != Task::Regression;
         if !single {
             (self.queue.on, self.disagrees_only, self.by_confidence) = (false, false, false);
         }
@@ -160,11 +160,12 @@ impl LabelPane {
                 self.focus_search = false;
             }
             if has_labels {
-                let combo_label = ui.label("Label filter");
+                let (name, any) = if tags_words { ("Entity type", "any") } else { ("Label filter", "any label") };
+                let combo_label = ui.label(name);
                 egui::ComboBox::from_id_salt("Label filter")
-                    .selected_text(self.label_filter.clone().unwrap_or_else(|| "any label".into()))
+                    .selected_text(self.label_filter.clone().unwrap_or_else(|| any.into()))
                     .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut self.label_filter, None, "any label");
+                        ui.selectable_value(&mut self.label_filter, None, any);
                         for l in &labels {
                             ui.selectable_value(&mut self.label_filter, Some(l.clone()), l);
                         }
@@ -186,7 +187,7 @@ impl LabelPane {
             if !has_labels {
                 return;
             }
-            ui.checkbox(&mut self.unlabeled_only, "Unlabeled only");
+            ui.checkbox(&mut self.unlabeled_only, if tags_words { "No entities only" } else { "Unlabeled only" });
             if !single {
                 return;
             }

@@ -1,5 +1,6 @@
-//! Finding examples: by text (substring, case-insensitive, or regular expression), by label, by
-//! split, unlabeled ones, ones the model disagrees with; sorted by row or by model confidence.
+//! Finding examples: by text (substring, case-insensitive, or regular expression), by label (for
+//! tagged sentences, by entity type), by split, unlabeled ones (sentences without entities), ones
+//! the model disagrees with; sorted by row or by model confidence.
 //! Substring search runs over a lowercased copy built on first use, on all cores.
 
 use memchr::memmem::Finder;
@@ -19,10 +20,10 @@ pub enum TextQuery {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Filter {
     pub text: Option<TextQuery>,
-    /// Examples carrying this label.
+    /// Examples carrying this label (tagged sentences: with an entity of this type).
     pub label: Option<String>,
     pub split: Option<Split>,
-    /// Only examples without a label.
+    /// Only examples without a label (tagged sentences: without any entity).
     pub unlabeled: bool,
     /// Only labeled examples whose model prediction differs from the label.
     pub disagrees: bool,
@@ -122,6 +123,14 @@ impl Project {
                 *slot = Some(a);
             }
         }
+        // Tagged sentences are filtered by the entity types of their tags as they stand.
+        let entity_types: Option<Vec<Vec<&str>>> = (self.meta.task == super::Task::TokenClassification).then(|| {
+            (0..self.len())
+                .map(|r| {
+                    self.tags_of(r).unwrap_or_default().iter().filter_map(|t| t.split_once('-').map(|x| x.1)).collect()
+                })
+                .collect()
+        });
         let mut rows: Vec<usize> = (0..self.len())
             .into_par_iter()
             .filter(|&r| {
@@ -130,6 +139,11 @@ impl Project {
                 }
                 if filter.split.is_some_and(|s| state.splits[r] != s) {
                     return false;
+                }
+                if let Some(types) = &entity_types {
+                    let unlabeled_hit = !filter.unlabeled || types[r].is_empty();
+                    let label_hit = filter.label.as_ref().is_none_or(|l| types[r].contains(&l.as_str()));
+                    return unlabeled_hit && label_hit;
                 }
                 let annotation = dense[r];
                 if filter.unlabeled && annotation.is_some() {

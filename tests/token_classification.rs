@@ -351,6 +351,15 @@ fn words_are_tagged_as_spans_kept_iob2_undone_and_trained_on() {
     assert_eq!(of_type(&mut project, Some("LOC"), false), vec![0]);
     assert_eq!(of_type(&mut project, Some("PER"), false), vec![0]);
     assert_eq!(of_type(&mut project, None, true), vec![1], "the sentence without entities");
+    // With suggested tags, the sentences the model is least sure of come first.
+    project.tag_suggestions = Some(attune::project::TagSuggestions {
+        run: "run".into(),
+        tags: vec![None, None],
+        confidence: vec![0.9, 0.2],
+        sentences_hash: 0,
+    });
+    let sorted = project.query(&Default::default(), attune::project::SortOrder::ConfidenceAscending).unwrap();
+    assert_eq!(sorted, vec![1, 0]);
     drop(project);
 
     let out = ok(attune(&["project", "tag", &s(&dir), "--phrase", "charlie delta", "--type", "LOC"]));

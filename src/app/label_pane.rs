@@ -108,6 +108,7 @@ impl LabelPane {
         let Some(project) = &shared.project else { return };
         let labels: Vec<String> = project.labels().iter().map(|d| d.name.clone()).collect();
         let has_predictions = project.predictions.is_some();
+        let has_tag_suggestions = project.tag_suggestions.is_some();
         let task = project.meta.task;
         let tags_words = task == Task::TokenClassification;
         // Only one label per text has the label-next queue, the model's filters and bulk labels (yet);
@@ -115,7 +116,8 @@ impl LabelPane {
         let single = task == Task::SingleLabel;
         let has_labels = task != Task::Regression;
         if !single {
-            (self.queue.on, self.disagrees_only, self.by_confidence) = (false, false, false);
+            (self.queue.on, self.disagrees_only) = (false, false);
+            self.by_confidence &= tags_words && has_tag_suggestions;
         }
         if !has_labels {
             (self.label_filter, self.unlabeled_only) = (None, false);
@@ -188,6 +190,10 @@ impl LabelPane {
                 return;
             }
             ui.checkbox(&mut self.unlabeled_only, if tags_words { "No entities only" } else { "Unlabeled only" });
+            if tags_words {
+                ui.add_enabled(has_tag_suggestions, egui::Checkbox::new(&mut self.by_confidence, "Least sure first"))
+                    .on_hover_text("Sentences whose suggested tags the model is least sure of come first");
+            }
             if !single {
                 return;
             }

@@ -1,6 +1,7 @@
 //! Finding examples: by text (substring, case-insensitive, or regular expression), by label (for
 //! tagged sentences, by entity type), by split, unlabeled ones (sentences without entities), ones
-//! the model disagrees with; sorted by row or by model confidence.
+//! the model disagrees with; sorted by row or by model confidence (for tagged sentences, the
+//! confidence of the suggested tags: their least sure word).
 //! Substring search runs over a lowercased copy built on first use, on all cores.
 
 use memchr::memmem::Finder;
@@ -164,8 +165,14 @@ impl Project {
                 true
             })
             .collect();
-        if let Some(p) = predictions {
-            let conf = |r: usize| p.confidence.get(r).copied().unwrap_or(f32::NAN);
+        // The model's confidence: in its label, or (tagged sentences) in its least sure word's tag.
+        let confidence = match (predictions, &self.tag_suggestions) {
+            (Some(p), _) => Some(&p.confidence),
+            (None, Some(t)) if entity_types.is_some() => Some(&t.confidence),
+            _ => None,
+        };
+        if let Some(confidence) = confidence {
+            let conf = |r: usize| confidence.get(r).copied().unwrap_or(f32::NAN);
             match sort {
                 SortOrder::Row => {}
                 SortOrder::ConfidenceAscending => rows.sort_by(|&a, &b| conf(a).total_cmp(&conf(b))),

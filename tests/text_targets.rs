@@ -319,7 +319,7 @@ fn exports_explanations_and_assistants_follow_the_models_problem() {
     ]));
     let report: serde_json::Value = serde_json::from_str(&report).unwrap();
     assert!((report["rmse"].as_f64().unwrap() - report["base_rmse"].as_f64().unwrap()).abs() < 1e-6, "{report}");
-    assert_eq!(report["flipped"], 0);
+    assert_eq!((&report["flipped"], &report["agreement"]), (&serde_json::json!(0), &serde_json::json!(1.0)));
 
     // Integrated gradients explain one label's logit (multi-label) or the number (regression),
     // and add up to its change from the baseline.

@@ -130,7 +130,10 @@ impl TargetResult {
         let Measured::LabelSets(eval) = &self.measured else { return None };
         let m = &eval.metrics;
         let cards = [("Micro F1", m.micro_f1), ("Macro F1", m.macro_f1), ("Subset accuracy", m.subset_accuracy)];
-        let note = format!("Hamming loss {:.3}, on {} {} examples", m.hamming_loss, m.examples, self.split);
+        let mut note = format!("Hamming loss {:.3}, on {} {} examples", m.hamming_loss, m.examples, self.split);
+        if self.split == "validation" {
+            note.push_str(" (the thresholds were tuned on them, so these scores lean high)");
+        }
         metric_cards_ui(ui, &cards, &note);
         let rows: Vec<_> = m
             .labels

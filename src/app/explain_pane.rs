@@ -171,7 +171,16 @@ impl ExplainPane {
             ui.weak("The text changed: explain again to update.");
         }
         ui.separator();
-        probability_bars_ui(ui, &e.labels, &e.labels.iter().map(|l| e.probabilities[l]).collect::<Vec<_>>());
+        match e.problem {
+            crate::model::Problem::Regression => _ = ui.strong(format!("Predicted number: {}", e.predicted)),
+            problem => {
+                if problem == crate::model::Problem::MultiLabel {
+                    ui.label(format!("Labels given: {} (each label's own probability below)", e.predicted));
+                }
+                let probabilities: Vec<f32> = e.labels.iter().map(|l| e.probabilities[l]).collect();
+                probability_bars_ui(ui, &e.labels, &probabilities);
+            }
+        }
         words_ui(ui, e);
         if let Some(c) = e.completeness {
             let share = 100.0 * c.sum_attributions / c.score_delta.abs().max(1e-12) * c.score_delta.signum();

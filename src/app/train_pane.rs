@@ -301,9 +301,14 @@ impl TrainPane {
                 plot.line(Line::new("raw", PlotPoints::from(h.loss.clone())).color(egui::Color32::from_gray(120)));
                 plot.line(Line::new("smoothed", PlotPoints::from(h.smoothed.clone())).width(2.0));
             });
-            cols[1].label(h.metric_name.unwrap_or("Validation accuracy"));
-            Plot::new("accuracy").height(height).include_y(0.0).include_y(1.0).show(&mut cols[1], |plot| {
-                plot.line(Line::new("accuracy", PlotPoints::from(h.accuracy.clone())));
+            let name = h.metric_name.unwrap_or("Validation accuracy");
+            cols[1].label(name);
+            // Shares (accuracy, F1) are shown on 0–1; an error (RMSE) on its own scale.
+            let share = !name.contains("RMSE");
+            let plot = Plot::new("accuracy").height(height).include_y(0.0);
+            let plot = if share { plot.include_y(1.0) } else { plot };
+            plot.show(&mut cols[1], |plot| {
+                plot.line(Line::new(name, PlotPoints::from(h.accuracy.clone())));
                 plot.points(Points::new("evaluations", PlotPoints::from(h.accuracy.clone())).radius(4.0));
             });
             cols[2].label("Learning rate");

@@ -179,6 +179,7 @@ mod tests {
             pairs: None,
             pair_column: None,
             targets: Default::default(),
+            label_separator: None,
         };
         let order = nested_order(&labels, 3);
         let quarter = subset(&data, &order, 0.25);

@@ -120,8 +120,12 @@ fn print_explanation(args: &ExplainArgs, text: &str, e: &Explanation, what: &str
         return Ok(());
     }
     println!("{what} ; explaining \"{}\" with {}", e.target, e.method.title());
-    for (label, p) in &e.probabilities {
-        println!("  p({label}) = {p:.3}");
+    if e.problem == crate::model::Problem::Regression {
+        println!("  predicted number = {}", e.predicted);
+    } else {
+        for (label, p) in &e.probabilities {
+            println!("  p({label}) = {p:.3}");
+        }
     }
     for w in &e.words {
         println!("  {:>+9.4}  {}", w.attribution, w.word);

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::DataColumns;
-use crate::data::{read_labeled, read_tagged, LabeledTexts, ReadOptions};
+use crate::data::{read_labeled, read_tagged, ReadOptions};
 use crate::export::{export_model, ExportEvent, ExportRequest, ModelFormat, VerifyData};
 use crate::jobs::CancelToken;
 use crate::model::{ModelConfig, Problem};
@@ -103,7 +103,8 @@ fn verify_data(args: &ExportArgs) -> anyhow::Result<Option<VerifyData>> {
         return verify_sentences(args);
     }
     let problem = config.map_or(Problem::SingleLabel, |c| c.problem);
-    let read = |file: &std::path::Path, text: Option<String>, label: Option<String>| -> anyhow::Result<LabeledTexts> {
+    let read = |file: &std::path::Path, columns: (Option<String>, Option<String>), separator: &str| {
+        let (text, label) = columns;
         let opts = ReadOptions {
             text_column: text,
             label_column: label,
@@ -111,10 +112,11 @@ fn verify_data(args: &ExportArgs) -> anyhow::Result<Option<VerifyData>> {
             allow_empty_labels: problem == Problem::MultiLabel,
             ..ReadOptions::default()
         };
-        Ok(targets_for(read_labeled(file, &opts)?, problem, &args.columns.label_separator)?)
+        anyhow::Ok(targets_for(read_labeled(file, &opts)?, problem, separator)?)
     };
     if let Some(file) = &args.verify_data {
-        let data = read(file, args.columns.text_column.clone(), args.columns.label_column.clone())?;
+        let columns = (args.columns.text_column.clone(), args.columns.label_column.clone());
+        let data = read(file, columns, &args.columns.label_separator)?;
         return Ok(Some(VerifyData::labeled(&data, format!("{} ({} rows)", file.display(), data.len()))));
     }
     let Some(valid) = RunInfo::read(&args.model).and_then(|info| info.valid_data) else {
@@ -123,7 +125,9 @@ fn verify_data(args: &ExportArgs) -> anyhow::Result<Option<VerifyData>> {
     if !valid.path.is_file() {
         return Ok(None);
     }
-    let data = read(&valid.path, Some(valid.text_column), Some(valid.label_column))?;
+    // The run's own file is split the way training split it.
+    let separator = valid.label_separator.clone().unwrap_or_else(|| args.columns.label_separator.clone());
+    let data = read(&valid.path, (Some(valid.text_column), Some(valid.label_column)), &separator)?;
     Ok(Some(VerifyData::labeled(
         &data,
         format!("the run's validation file {} ({} rows)", valid.path.display(), data.len()),

@@ -44,6 +44,8 @@ pub struct LabeledTexts {
     /// What the texts are learned against: `labels` (one per text), or the label sets or numbers
     /// read from them.
     pub targets: TextTargets,
+    /// The separator the label sets were split on, recorded in run.json to read the file again.
+    pub label_separator: Option<String>,
 }
 
 impl LabeledTexts {
@@ -197,6 +199,7 @@ pub fn read_labeled(path: &Path, opts: &ReadOptions) -> Result<LabeledTexts, Dat
         pairs,
         pair_column: pair_idx.map(|i| header[i].clone()),
         targets: TextTargets::OneLabel,
+        label_separator: None,
     })
 }
 

@@ -20,14 +20,15 @@ pub enum TextTargets {
 
 impl LabeledTexts {
     /// Reads each label cell as a set of labels split on `separator` (trimmed, empty pieces and
-    /// repeats dropped).
+    /// repeats dropped). Whether there is anything to learn is `require_targets`'s question (data
+    /// to evaluate on may have no label at all).
     pub fn into_label_sets(mut self, separator: &str) -> Result<Self, DataError> {
         if separator.is_empty() {
             return Err(DataError::Import("the label separator is empty: give one, e.g. ';'".into()));
         }
         let sets = self.labels.iter().map(|cell| split_label_cell(cell, separator)).collect();
         self.targets = TextTargets::LabelSets(sets);
-        self.require_targets()?;
+        self.label_separator = Some(separator.to_string());
         Ok(self)
     }
 
@@ -49,7 +50,6 @@ impl LabeledTexts {
             }
         }
         self.targets = TextTargets::Scores(scores);
-        self.require_targets()?;
         Ok(self)
     }
 
@@ -66,15 +66,15 @@ impl LabeledTexts {
     pub fn require_targets(&self) -> Result<(), DataError> {
         let what = match &self.targets {
             TextTargets::OneLabel => return self.require_two_classes(),
-            TextTargets::LabelSets(_) if self.label_names().is_empty() => "no example has a label",
-            TextTargets::Scores(s) if s.windows(2).all(|w| w[0] == w[1]) => "every example has the same number",
+            TextTargets::LabelSets(_) if self.label_names().is_empty() => {
+                "no example has a label, so there is nothing to learn; check the label column and the separator"
+            }
+            TextTargets::Scores(s) if s.windows(2).all(|w| w[0] == w[1]) => {
+                "every example has the same number, so there is nothing to learn; give examples with different numbers"
+            }
             _ => return Ok(()),
         };
-        Err(DataError::Import(format!(
-            "{what} in column \"{}\", so there is nothing to learn; check the column and the separator — {}",
-            self.label_column,
-            self.path.display()
-        )))
+        Err(DataError::Import(format!("{what} ({}) — {}", self.label_column, self.path.display())))
     }
 
     /// The examples at these rows, in this order.
@@ -129,19 +129,21 @@ mod tests {
             pairs: None,
             pair_column: None,
             targets: TextTargets::OneLabel,
+            label_separator: None,
         }
     }
 
     #[test]
     fn label_cells_split_into_sets() {
         let d = data(&["billing; refund", "refund;;refund", ""]).into_label_sets(";").unwrap();
+        assert_eq!(d.label_separator.as_deref(), Some(";"));
         assert_eq!(
             d.targets,
             TextTargets::LabelSets(vec![vec!["billing".into(), "refund".into()], vec!["refund".into()], vec![]])
         );
         assert_eq!(d.label_names(), vec!["billing", "refund"]);
         assert_eq!(d.select(&[1]).targets, TextTargets::LabelSets(vec![vec!["refund".into()]]));
-        assert!(data(&["", ""]).into_label_sets(";").is_err());
+        assert!(data(&["", ""]).into_label_sets(";").unwrap().require_targets().is_err(), "nothing to learn");
     }
 
     #[test]
@@ -150,7 +152,8 @@ mod tests {
         assert_eq!(d.targets, TextTargets::Scores(vec![0.5, 2.0, -10.0]));
         let err = data(&["0.5", "high"]).into_scores().unwrap_err().to_string();
         assert!(err.contains("example 2") && err.contains("high"), "{err}");
-        assert!(data(&["1", "1.0"]).into_scores().is_err());
+        let constant = data(&["1", "1.0"]).into_scores().unwrap();
+        assert!(constant.require_targets().is_err(), "nothing to learn, but it can be evaluated on");
         let mut d = d;
         d.truncate(2);
         assert_eq!((d.len(), d.targets), (2, TextTargets::Scores(vec![0.5, 2.0])));

@@ -26,7 +26,9 @@ pub use word_tag::{explain_word, load_token_classifier_for_explanation};
 pub use words::{merge_words, TokenAttribution, WordAttribution};
 
 use crate::jobs::CancelToken;
-use crate::model::{argmax_rows, Freeze, LoadOptions, ModelConfig, ModelError, SequenceClassifier, WordEncoding};
+use crate::model::{
+    argmax_rows, labels_above, Freeze, LoadOptions, ModelConfig, ModelError, Problem, SequenceClassifier, WordEncoding,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -114,9 +116,14 @@ pub struct Explanation {
     /// The label explained.
     pub target: String,
     pub target_index: usize,
+    /// What the model predicts: a label; for a multi-label model the labels at or above their
+    /// thresholds ("; "-joined, "no label" when none); for a regression the number.
     pub predicted: String,
+    /// What the outputs mean (probabilities that sum to one, a probability per label, a number).
+    #[serde(default)]
+    pub problem: Problem,
     pub labels: Vec<String>,
-    /// Label → probability.
+    /// Label → probability (a regression's one output → the number).
     pub probabilities: std::collections::BTreeMap<String, f32>,
     pub words: Vec<WordAttribution>,
     /// Special tokens ([CLS], [SEP], …) with their attributions, shown apart.
@@ -207,7 +214,21 @@ pub fn explain(
         _ => gradient_attributions(model, &encoding, target, opts, progress, cancel)?,
     };
     let explained = Explained { labels: &model.labels, probabilities: &probs, predicted, target, started };
-    Ok(explained.explanation(opts.method, text, &encoding, scores))
+    let mut explanation = explained.explanation(opts.method, text, &encoding, scores);
+    explanation.problem = model.problem;
+    explanation.predicted = match model.problem {
+        Problem::SingleLabel => explanation.predicted,
+        Problem::MultiLabel => {
+            let given = labels_above(&model.labels, &probs, &model.thresholds);
+            if given.is_empty() {
+                "no label".into()
+            } else {
+                given.join("; ")
+            }
+        }
+        Problem::Regression => format!("{:.4}", probs.first().copied().unwrap_or(0.0)),
+    };
+    Ok(explanation)
 }
 
 /// Gradient attributions per token: integrated gradients with its completeness, or gradient ×
@@ -252,6 +273,7 @@ impl Explained<'_> {
             target: self.labels[self.target].clone(),
             target_index: self.target,
             predicted: self.labels[self.predicted].clone(),
+            problem: Problem::SingleLabel,
             labels: self.labels.to_vec(),
             probabilities: self.labels.iter().cloned().zip(self.probabilities.iter().copied()).collect(),
             words,

@@ -56,7 +56,8 @@ pub struct ExportReport {
     /// tag) differs from the original model's; numbers do not flip.
     pub flipped: usize,
     pub flipped_examples: Vec<FlippedExample>,
-    /// Share of examples with the same predicted label.
+    /// Share of examples with the same predicted label (regression: a number within 1 % of the
+    /// spread of the original's predictions).
     pub agreement: f64,
     /// Largest change of any class probability.
     pub max_probability_change: f32,
@@ -143,7 +144,7 @@ impl ExportReport {
             lines.push(format!("entity F1 {f:.4} (was {b:.4})"));
         }
         lines.push(format!(
-            "{} of {} predictions changed ({:.2} % agree), largest probability change {:.4}",
+            "{} of {} predictions changed ({:.2} % agree), largest change of an output {:.4}",
             self.flipped,
             self.examples,
             100.0 * self.agreement,

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use super::report::FlippedExample;
 use super::ExportError;
 use crate::data::{LabeledTexts, TaggedSentences, TextTargets};
-use crate::model::{argmax_rows, labels_above, Problem, SequenceClassifier, TextTokenizer};
+use crate::model::{argmax_rows, labels_above, Problem, SequenceClassifier, TextTokenizer, DEFAULT_THRESHOLD};
 use crate::train::{
     apply_thresholds, label_indices, label_set_indicators, ClassificationMetrics, MultiLabelMetrics, RegressionMetrics,
 };
@@ -180,13 +180,25 @@ impl Outputs<'_> {
         match self.problem {
             Problem::MultiLabel => (0..row.len())
                 .find(|&i| {
-                    let t = self.thresholds.get(i).copied().unwrap_or(0.5);
+                    let t = self.thresholds.get(i).copied().unwrap_or(DEFAULT_THRESHOLD);
                     (row[i] >= t) != (other.get(i).copied().unwrap_or(0.0) >= t)
                 })
                 .map_or(0.0, |i| row[i]),
             _ => row.iter().copied().fold(0.0, f32::max),
         }
     }
+}
+
+/// How many predicted numbers the export kept: within 1 % of the spread (standard deviation) of
+/// the original's predictions (numbers do not flip, but they can drift).
+fn numbers_kept(base: &[Vec<f32>], exported: &[Vec<f32>]) -> usize {
+    let first =
+        |rows: &[Vec<f32>]| -> Vec<f64> { rows.iter().map(|r| r.first().copied().unwrap_or(0.0) as f64).collect() };
+    let (b, e) = (first(base), first(exported));
+    let mean = b.iter().sum::<f64>() / b.len().max(1) as f64;
+    let spread = (b.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / b.len().max(1) as f64).sqrt();
+    let tolerance = (0.01 * spread).max(1e-6);
+    b.iter().zip(&e).filter(|(x, y)| (*x - *y).abs() <= tolerance).count()
 }
 
 /// Metrics of the exported and the base model against the data's truth: (accuracy, macro F1)
@@ -264,6 +276,10 @@ pub fn compare(
     let max_probability_change =
         base.iter().zip(exported).flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs())).fold(0.0f32, f32::max);
     let n = decisions.len().max(1) as f64;
+    let agreeing = match outputs.problem {
+        Problem::Regression => numbers_kept(base, exported),
+        _ => decisions.len() - flipped.len(),
+    };
     Ok(Comparison {
         accuracy: measured.accuracy.map(|a| a.0),
         base_accuracy: measured.accuracy.map(|a| a.1),
@@ -271,7 +287,7 @@ pub fn compare(
         base_macro_f1: measured.macro_f1.map(|a| a.1),
         rmse: measured.rmse.map(|a| a.0),
         base_rmse: measured.rmse.map(|a| a.1),
-        agreement: (decisions.len() - flipped.len()) as f64 / n,
+        agreement: agreeing as f64 / n,
         flipped,
         max_probability_change,
     })

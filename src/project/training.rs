@@ -65,6 +65,7 @@ pub fn project_split_data(project: &Project, split: Split) -> LabeledTexts {
         text_column: "text".into(),
         label_column: format!("{what} ({} split)", split.name()),
         targets,
+        label_separator: None,
     }
 }
 

@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::metrics::ClassScores;
 
-/// The decision threshold a label keeps when tuning has nothing to go on.
-const DEFAULT_THRESHOLD: f32 = 0.5;
+use crate::model::DEFAULT_THRESHOLD;
 /// Tuned thresholds are clamped to this range.
 const MIN_THRESHOLD: f32 = 0.05;
 const MAX_THRESHOLD: f32 = 0.95;
@@ -156,9 +155,11 @@ pub fn tune_thresholds(probabilities: &[Vec<f32>], truth: &[Vec<bool>]) -> Vec<f
     (0..labels).map(|label| tune_label(&label_column(probabilities, truth, label))).collect()
 }
 
-/// Applies thresholds: p >= t is positive. A probability without a threshold is negative.
+/// Applies thresholds: p >= t is positive. A label without a threshold has the default one, as
+/// `model::labels_above` reads it.
 pub fn apply_thresholds(probabilities: &[Vec<f32>], thresholds: &[f32]) -> Vec<Vec<bool>> {
-    probabilities.iter().map(|row| row.iter().zip(thresholds).map(|(&p, &t)| p >= t).collect()).collect()
+    let threshold = |i: usize| thresholds.get(i).copied().unwrap_or(DEFAULT_THRESHOLD);
+    probabilities.iter().map(|row| row.iter().enumerate().map(|(i, &p)| p >= threshold(i)).collect()).collect()
 }
 
 /// One label's (probability, truth) pairs, sorted by probability; NaN becomes -inf so that it is

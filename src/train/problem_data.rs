@@ -45,6 +45,7 @@ mod tests {
             pairs: None,
             pair_column: None,
             targets: Default::default(),
+            label_separator: None,
         }
     }
 

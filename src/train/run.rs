@@ -16,7 +16,7 @@ use super::evaluate_targets::{evaluate_label_sets_tokenized, evaluate_scores_tok
 use super::run_info::{DatasetInfo, EvalRecord, RegressionScores, RunInfo};
 use super::run_loop::{check_out_dir, run_loop, Trainee};
 use super::{TrainConfig, TrainError};
-use crate::data::{LabeledTexts, TextTargets};
+use crate::data::{label_set, LabeledTexts, TextTargets};
 use crate::jobs::CancelToken;
 use crate::model::{
     binary_cross_entropy_with_logits, cross_entropy, mean_squared_error, parse_device, DropoutRng, LoadOptions,
@@ -123,11 +123,16 @@ fn problem_of(data: &LabeledTexts) -> Problem {
     }
 }
 
-/// The model's labels: the dataset's labels, or a regression's one output named after its column.
-fn model_labels(data: &LabeledTexts) -> Vec<String> {
-    match data.targets {
-        TextTargets::Scores(_) => vec![data.label_column.split(" (").next().unwrap_or("score").to_string()],
-        _ => data.label_names(),
+/// The model's labels: the training data's labels (multi-label: also those that only occur in
+/// the validation data, which splits stratified by first label can leave there), or a
+/// regression's one output named after its column.
+fn model_labels(train: &LabeledTexts, valid: Option<&LabeledTexts>) -> Vec<String> {
+    match (&train.targets, valid) {
+        (TextTargets::Scores(_), _) => vec![train.label_column.split(" (").next().unwrap_or("score").to_string()],
+        (TextTargets::LabelSets(_), Some(valid)) => {
+            label_set(&train.label_names().into_iter().chain(valid.label_names()).collect::<Vec<_>>())
+        }
+        _ => train.label_names(),
     }
 }
 
@@ -154,7 +159,13 @@ fn prepare(job: &TrainJob) -> Result<Prepared, TrainError> {
             ));
         }
     }
-    let labels = model_labels(&job.train);
+    let labels = model_labels(&job.train, job.valid.as_ref());
+    if cfg.class_weights && problem != Problem::SingleLabel {
+        return Err(TrainError::Settings(format!(
+            "class weights apply to one label per text; this run learns {}: turn class weights off",
+            problem.describe()
+        )));
+    }
     let device: Device = parse_device(&cfg.device)?;
     let opts = LoadOptions {
         labels: Some(labels.clone()),
@@ -204,6 +215,7 @@ fn dataset_info(d: &LabeledTexts) -> DatasetInfo {
         rows: d.len(),
         text_column: d.text_column.clone(),
         label_column: d.label_column.clone(),
+        label_separator: d.label_separator.clone(),
     }
 }
 

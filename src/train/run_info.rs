@@ -18,6 +18,9 @@ pub struct DatasetInfo {
     /// The second text of pairs, for text-pair runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_pair_column: Option<String>,
+    /// Multi-label runs: what separates the labels of a cell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_separator: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -62,6 +62,17 @@ fn score(record: &EvalRecord, cfg: &TrainConfig) -> Option<f64> {
     }
 }
 
+/// Whether an evaluation beats the best so far: a higher score, or the same score with a lower
+/// validation loss (a multi-label validation split without any positive label scores 0 every
+/// time; ties would otherwise keep the first checkpoint for good).
+fn better(now: &EvalRecord, best: &EvalRecord, cfg: &TrainConfig) -> bool {
+    match (score(now, cfg), score(best, cfg)) {
+        (Some(n), Some(b)) if n != b => n > b,
+        (Some(_), Some(_)) => matches!((now.valid_loss, best.valid_loss), (Some(n), Some(b)) if n < b),
+        _ => true,
+    }
+}
+
 /// Trains until the epochs are done (or early stopping), keeping the best checkpoint in
 /// `out_dir` and `info` up to date in its run.json.
 pub(super) fn run_loop(
@@ -128,10 +139,9 @@ pub(super) fn run_loop(
             let mut record = EvalRecord::new(epoch, step, train_loss);
             trainee.validate(&mut record, cfg.batch_size.max(32))?;
             record.elapsed_secs = started.elapsed().as_secs_f64();
-            let improved = match (&info.best, score(&record, &cfg)) {
-                (None, _) => true,
-                (Some(best), Some(now)) => score(best, &cfg).is_none_or(|b| now > b),
-                (Some(_), None) => true,
+            let improved = match &info.best {
+                None => true,
+                Some(best) => better(&record, best, &cfg),
             };
             info.evaluations.push(record.clone());
             on_event(TrainEvent::Eval { record: record.clone(), improved });
@@ -174,7 +184,20 @@ fn eval_points(batches: usize, per_epoch: u32) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::eval_points;
+    use super::{better, eval_points, EvalRecord, TrainConfig};
+
+    #[test]
+    fn a_tie_goes_to_the_lower_validation_loss() {
+        let record = |f1: f64, loss: f64| {
+            let mut r = EvalRecord::new(1, 1, 0.0);
+            (r.micro_f1, r.macro_f1, r.accuracy, r.valid_loss) = (Some(f1), Some(f1), Some(f1), Some(loss));
+            r
+        };
+        let cfg = TrainConfig::default();
+        assert!(better(&record(0.5, 0.9), &record(0.4, 0.1), &cfg), "a higher score wins");
+        assert!(better(&record(0.0, 0.3), &record(0.0, 0.6), &cfg), "same score, lower loss");
+        assert!(!better(&record(0.0, 0.6), &record(0.0, 0.3), &cfg));
+    }
 
     #[test]
     fn eval_points_are_spread_and_end_the_epoch() {

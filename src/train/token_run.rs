@@ -164,6 +164,7 @@ fn dataset_info(d: &TaggedSentences) -> DatasetInfo {
         text_column: "tokens".into(),
         label_column: "tags".into(),
         text_pair_column: None,
+        label_separator: None,
     }
 }
 

@@ -77,8 +77,8 @@ pub struct TrainArgs {
     /// Evaluations on the validation data per epoch.
     #[arg(long, default_value_t = 1)]
     pub evals_per_epoch: u32,
-    /// Validation metric for the best checkpoint: accuracy or macro_f1 (token classifiers: always
-    /// entity micro F1).
+    /// Validation metric for the best checkpoint: accuracy or macro_f1 (multi-label: micro F1 unless
+    /// macro_f1; regression: always the lowest RMSE; token classifiers: always entity micro F1).
     #[arg(long, default_value = "accuracy")]
     pub metric: String,
     /// cpu, cuda:N or metal.

@@ -130,7 +130,7 @@ pub fn export_model(
     let tensors = write_export(req, &base, cancel, &mut stage)?;
     let exported = SequenceClassifier::load_path(&req.out, &opts)?;
     if exported.labels != base.labels || exported.problem != base.problem {
-        return Err(ExportError::Invalid("the export's labels differ from the run's; export again".into()));
+        return Err(ExportError::Invalid("the export's labels or task differ from the run's; export again".into()));
     }
     let data = match &req.verify {
         Some(d) if !d.is_empty() => d.clone(),

@@ -28,7 +28,8 @@ pub trait Classifier: Send + 'static {
         Vec::new()
     }
 
-    /// transformers' name for what the model does, for `/health`.
+    /// What the model does, for `/health`: transformers' `problem_type` for text classifiers,
+    /// `token_classification` for token classifiers.
     fn problem_type(&self) -> &'static str {
         self.problem().problem_type()
     }

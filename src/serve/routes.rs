@@ -20,7 +20,7 @@ use super::request::{parse_predict_body, RequestError};
 pub struct AppState {
     pub batcher: Batcher,
     pub labels: Vec<String>,
-    /// transformers' name for what the model does (`/health`).
+    /// What the model does (`/health`): a `problem_type`, or `token_classification`.
     pub problem_type: &'static str,
     pub model_name: String,
     pub max_body_bytes: usize,

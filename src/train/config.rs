@@ -26,7 +26,9 @@ pub struct TrainConfig {
     pub early_stopping_patience: Option<u32>,
     /// Evaluations on the validation data per epoch.
     pub evals_per_epoch: u32,
-    /// Validation metric that picks the best checkpoint: "accuracy" or "macro_f1".
+    /// Validation metric that picks the best checkpoint: "accuracy" or "macro_f1". Multi-label runs
+    /// read "accuracy" as micro F1; regression runs always take the lowest RMSE, token classifiers
+    /// the highest entity micro F1.
     pub metric: String,
     /// "cpu", "cuda:N" or "metal".
     pub device: String,

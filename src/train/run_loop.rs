@@ -62,12 +62,13 @@ fn score(record: &EvalRecord, cfg: &TrainConfig) -> Option<f64> {
     }
 }
 
-/// Whether an evaluation beats the best so far: a higher score, or the same score with a lower
-/// validation loss (a multi-label validation split without any positive label scores 0 every
-/// time; ties would otherwise keep the first checkpoint for good).
+/// Whether an evaluation beats the best so far: a higher score (on a tie the earlier checkpoint
+/// stays, as transformers' Trainer keeps it), or, while the score is still 0, a lower validation
+/// loss (a multi-label validation split without any positive label scores 0 every time, which
+/// would otherwise keep the first checkpoint for good).
 fn better(now: &EvalRecord, best: &EvalRecord, cfg: &TrainConfig) -> bool {
     match (score(now, cfg), score(best, cfg)) {
-        (Some(n), Some(b)) if n != b => n > b,
+        (Some(n), Some(b)) if n != b || n != 0.0 => n > b,
         (Some(_), Some(_)) => matches!((now.valid_loss, best.valid_loss), (Some(n), Some(b)) if n < b),
         _ => true,
     }
@@ -187,7 +188,7 @@ mod tests {
     use super::{better, eval_points, EvalRecord, TrainConfig};
 
     #[test]
-    fn a_tie_goes_to_the_lower_validation_loss() {
+    fn ties_keep_the_earlier_checkpoint_unless_nothing_was_found_yet() {
         let record = |f1: f64, loss: f64| {
             let mut r = EvalRecord::new(1, 1, 0.0);
             (r.micro_f1, r.macro_f1, r.accuracy, r.valid_loss) = (Some(f1), Some(f1), Some(f1), Some(loss));
@@ -195,7 +196,8 @@ mod tests {
         };
         let cfg = TrainConfig::default();
         assert!(better(&record(0.5, 0.9), &record(0.4, 0.1), &cfg), "a higher score wins");
-        assert!(better(&record(0.0, 0.3), &record(0.0, 0.6), &cfg), "same score, lower loss");
+        assert!(!better(&record(0.5, 0.1), &record(0.5, 0.9), &cfg), "a tie keeps the earlier checkpoint");
+        assert!(better(&record(0.0, 0.3), &record(0.0, 0.6), &cfg), "nothing found yet: the lower loss");
         assert!(!better(&record(0.0, 0.6), &record(0.0, 0.3), &cfg));
     }
 

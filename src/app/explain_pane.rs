@@ -4,7 +4,9 @@
 //! or occlusion; the completeness of integrated gradients; the attention of every layer and head
 //! as small heat maps (textures, so 512-token inputs stay responsive), one in full on click, the
 //! mean over heads and the rollout; and the probe: edit the text, explain again, add it to the
-//! project with a label. For tagged sentences, a click on a word explains that word's tag.
+//! project with a label (`explain_pane/probe.rs`). For tagged sentences, a click on a word explains that word's tag.
+
+mod probe;
 
 use super::explain_views::{heat_texture, matrix_ui, words_ui};
 use super::shared::{no_project_ui, Shared};
@@ -15,7 +17,6 @@ use crate::explain::{
     attention_maps, explain, explain_word, load_for_explanation, load_token_classifier_for_explanation, AttentionMaps,
     Baseline, ExplainOptions, Explanation, Method,
 };
-use crate::project::{now_ms, Annotation, Example, LabelSource, Op, Split};
 
 enum Event {
     Progress(f32),
@@ -343,66 +344,6 @@ impl ExplainPane {
         };
         ui.strong(title);
         matrix_ui(ui, tex, &maps.tokens);
-    }
-
-    fn probe_ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared) {
-        let Some(project) = &mut shared.project else { return };
-        ui.separator();
-        let labels: Vec<String> = project.labels().iter().map(|d| d.name.clone()).collect();
-        if project.meta.task == crate::project::Task::Regression {
-            // Numbers are typed in the Label pane, where the new example opens.
-            let can = !self.text.trim().is_empty();
-            if ui.add_enabled(can, egui::Button::new("Add this text as a new example")).clicked() {
-                let row = project.len();
-                let example = Example { text: self.text.clone(), ..Example::default() };
-                match project.apply(Op::AddExample { example, split: Split::Train }) {
-                    Ok(()) => {
-                        shared.notes.info(format!("Added example {row}: give it its number in the Label pane"));
-                        shared.current_row = Some(row);
-                        shared.revision += 1;
-                    }
-                    Err(e) => shared.notes.error(e.to_string()),
-                }
-            }
-            return;
-        }
-        ui.horizontal(|ui| {
-            ui.label("Add this text to the project as a new example labeled");
-            let combo_label = ui.label("Probe label");
-            egui::ComboBox::from_id_salt("Probe label")
-                .selected_text(self.probe_label.clone().unwrap_or_else(|| "choose".into()))
-                .show_ui(ui, |ui| {
-                    for l in &labels {
-                        ui.selectable_value(&mut self.probe_label, Some(l.clone()), l);
-                    }
-                })
-                .response
-                .labelled_by(combo_label.id);
-            let can = self.probe_label.is_some() && !self.text.trim().is_empty();
-            if ui.add_enabled(can, egui::Button::new("Add example")).clicked() {
-                let row = project.len();
-                let example = Example { text: self.text.clone(), ..Example::default() };
-                let annotation = Annotation {
-                    labels: vec![self.probe_label.clone().unwrap_or_default()],
-                    source: LabelSource::Human,
-                    by: project.user.clone(),
-                    at_ms: now_ms(),
-                };
-                let op = Op::Batch {
-                    ops: vec![
-                        Op::AddExample { example, split: Split::Train },
-                        Op::Annotate { rows: vec![row], annotation },
-                    ],
-                };
-                match project.apply(op) {
-                    Ok(()) => {
-                        shared.notes.info(format!("Added example {row} to the training split"));
-                        shared.revision += 1;
-                    }
-                    Err(e) => shared.notes.error(e.to_string()),
-                }
-            }
-        });
     }
 }
 

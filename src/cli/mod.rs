@@ -7,6 +7,7 @@ mod commands;
 mod explain_cmd;
 mod export_cmd;
 mod project_cmd;
+mod project_new_cmd;
 mod serve_cmd;
 mod tag_suggest_cmd;
 mod targets_cmd;

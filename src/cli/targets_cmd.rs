@@ -2,7 +2,7 @@
 //! a number per text: the multi-label and regression metrics as a table or one JSON object, and
 //! each text's labels (with every label's probability) or number.
 
-use crate::model::{labels_above, SequenceClassifier};
+use crate::model::{labels_above, predicted_number, SequenceClassifier};
 use crate::train::{LabelSetEvaluation, ScoreEvaluation};
 
 /// Prints a multi-label evaluation: subset accuracy, micro/macro F1, and per label its scores,
@@ -67,7 +67,7 @@ pub fn print_outputs(model: &SequenceClassifier, texts: &[String], outputs: &[Ve
     let regression = model.problem == crate::model::Problem::Regression;
     for (text, out) in texts.iter().zip(outputs) {
         if regression {
-            let score = out.first().copied().unwrap_or(0.0);
+            let score = predicted_number(out);
             if json {
                 println!("{}", serde_json::json!({ "text": text, "score": score }));
             } else {

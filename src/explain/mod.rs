@@ -27,7 +27,8 @@ pub use words::{merge_words, TokenAttribution, WordAttribution};
 
 use crate::jobs::CancelToken;
 use crate::model::{
-    argmax_rows, labels_above, Freeze, LoadOptions, ModelConfig, ModelError, Problem, SequenceClassifier, WordEncoding,
+    argmax_rows, labels_above, predicted_number, Freeze, LoadOptions, ModelConfig, ModelError, Problem,
+    SequenceClassifier, WordEncoding,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,7 +227,7 @@ pub fn explain(
                 given.join("; ")
             }
         }
-        Problem::Regression => format!("{:.4}", probs.first().copied().unwrap_or(0.0)),
+        Problem::Regression => format!("{:.4}", predicted_number(&probs)),
     };
     Ok(explanation)
 }

@@ -10,7 +10,9 @@ use rand::{Rng, SeedableRng};
 use super::report::FlippedExample;
 use super::ExportError;
 use crate::data::{LabeledTexts, TaggedSentences, TextTargets};
-use crate::model::{argmax_rows, labels_above, Problem, SequenceClassifier, TextTokenizer, DEFAULT_THRESHOLD};
+use crate::model::{
+    argmax_rows, labels_above, predicted_number, Problem, SequenceClassifier, TextTokenizer, DEFAULT_THRESHOLD,
+};
 use crate::train::{
     apply_thresholds, label_indices, label_set_indicators, ClassificationMetrics, MultiLabelMetrics, RegressionMetrics,
 };
@@ -192,8 +194,7 @@ impl Outputs<'_> {
 /// How many predicted numbers the export kept: within 1 % of the spread (standard deviation) of
 /// the original's predictions (numbers do not flip, but they can drift).
 fn numbers_kept(base: &[Vec<f32>], exported: &[Vec<f32>]) -> usize {
-    let first =
-        |rows: &[Vec<f32>]| -> Vec<f64> { rows.iter().map(|r| r.first().copied().unwrap_or(0.0) as f64).collect() };
+    let first = |rows: &[Vec<f32>]| -> Vec<f64> { rows.iter().map(|r| predicted_number(r) as f64).collect() };
     let (b, e) = (first(base), first(exported));
     let mean = b.iter().sum::<f64>() / b.len().max(1) as f64;
     let spread = (b.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / b.len().max(1) as f64).sqrt();
@@ -238,7 +239,7 @@ fn measure(
         }
         (Problem::Regression, _, TextTargets::Scores(truth)) => {
             let of = |rows: &[Vec<f32>]| {
-                let predicted: Vec<f64> = rows.iter().map(|r| r.first().copied().unwrap_or(0.0) as f64).collect();
+                let predicted: Vec<f64> = rows.iter().map(|r| predicted_number(r) as f64).collect();
                 RegressionMetrics::compute(truth, &predicted).rmse
             };
             Measured { rmse: Some((of(exported), of(base))), ..none }

@@ -34,7 +34,8 @@ pub use error::ModelError;
 pub use layers::DropoutRng;
 pub use params::{Freeze, ParamStore};
 pub use problem::{
-    binary_cross_entropy_with_logits, labels_above, mean_squared_error, sigmoid, Problem, DEFAULT_THRESHOLD,
+    binary_cross_entropy_with_logits, labels_above, mean_squared_error, predicted_number, sigmoid, Problem,
+    DEFAULT_THRESHOLD,
 };
 pub use saved::{SavedModel, SEQUENCE_CLASSIFICATION, TOKEN_CLASSIFICATION};
 pub use token_classifier::{TokenClassifier, WordProbabilities};

@@ -75,6 +75,11 @@ pub fn mean_squared_error(outputs: &Tensor, targets: &Tensor) -> candle_core::Re
     (outputs.squeeze(1)? - targets)?.sqr()?.mean_all()
 }
 
+/// The number a regression model predicts, from its output row.
+pub fn predicted_number(outputs: &[f32]) -> f32 {
+    outputs.first().copied().unwrap_or(0.0)
+}
+
 /// The labels a multi-label model gives a text: those whose probability reaches their threshold.
 pub fn labels_above<'a>(labels: &'a [String], probabilities: &[f32], thresholds: &[f32]) -> Vec<&'a str> {
     labels

@@ -9,8 +9,8 @@ use crate::data::label_set;
 
 use super::types::{default_colour, default_hotkey};
 use super::{
-    now_ms, stratified_splits, Annotation, Example, LabelDef, LabelSource, Project, ProjectError, ProjectMeta, Split,
-    State, Task,
+    entity_type, now_ms, stratified_splits, Annotation, Example, LabelDef, LabelSource, Project, ProjectError,
+    ProjectMeta, Split, State, Task,
 };
 
 /// How examples without a fixed split are divided.
@@ -72,7 +72,11 @@ pub fn create_from_import(
     let mut all: Vec<String> = labels.iter().flatten().cloned().collect();
     if task == Task::TokenClassification {
         // The label set of tagged sentences is their entity types (PER, LOC, …).
-        all = examples.iter().flat_map(|e| e.tags.iter().flatten()).filter_map(|t| entity_type(t)).collect();
+        all = examples
+            .iter()
+            .flat_map(|e| e.tags.iter().flatten())
+            .filter_map(|t| entity_type(t).map(String::from))
+            .collect();
     }
     let names = label_set(&all);
     let label_defs: Vec<LabelDef> = names
@@ -102,11 +106,6 @@ pub fn create_from_import(
     };
     let state = State { label_defs, annotations, splits, ..State::default() };
     Project::create(dir, meta, examples, state)
-}
-
-/// The entity type of an IOB2 tag (`B-PER` → `PER`); None for `O`.
-fn entity_type(tag: &str) -> Option<String> {
-    tag.split_once('-').map(|(_, kind)| kind.to_string())
 }
 
 fn detect_task(examples: &[Example], labels: &[Vec<String>]) -> Task {

@@ -125,13 +125,7 @@ impl Project {
             }
         }
         // Tagged sentences are filtered by the entity types of their tags as they stand.
-        let entity_types: Option<Vec<Vec<&str>>> = (self.meta.task == super::Task::TokenClassification).then(|| {
-            (0..self.len())
-                .map(|r| {
-                    self.tags_of(r).unwrap_or_default().iter().filter_map(|t| t.split_once('-').map(|x| x.1)).collect()
-                })
-                .collect()
-        });
+        let tags_words = self.meta.task == super::Task::TokenClassification;
         let mut rows: Vec<usize> = (0..self.len())
             .into_par_iter()
             .filter(|&r| {
@@ -141,10 +135,13 @@ impl Project {
                 if filter.split.is_some_and(|s| state.splits[r] != s) {
                     return false;
                 }
-                if let Some(types) = &entity_types {
-                    let unlabeled_hit = !filter.unlabeled || types[r].is_empty();
-                    let label_hit = filter.label.as_ref().is_none_or(|l| types[r].contains(&l.as_str()));
-                    return unlabeled_hit && label_hit;
+                if tags_words {
+                    let mut types = self.tags_of(r).unwrap_or_default().iter().filter_map(|t| super::entity_type(t));
+                    return match (&filter.label, filter.unlabeled) {
+                        (_, true) => types.next().is_none() && filter.label.is_none(),
+                        (Some(label), false) => types.any(|t| t == label),
+                        (None, false) => true,
+                    };
                 }
                 let annotation = dense[r];
                 if filter.unlabeled && annotation.is_some() {
@@ -168,7 +165,7 @@ impl Project {
         // The model's confidence: in its label, or (tagged sentences) in its least sure word's tag.
         let confidence = match (predictions, &self.tag_suggestions) {
             (Some(p), _) => Some(&p.confidence),
-            (None, Some(t)) if entity_types.is_some() => Some(&t.confidence),
+            (None, Some(t)) if tags_words => Some(&t.confidence),
             _ => None,
         };
         if let Some(confidence) = confidence {

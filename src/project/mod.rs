@@ -31,10 +31,11 @@ pub use error::ProjectError;
 pub use export::{export, ExportFormat};
 pub use filter::{Filter, Predictions, SortOrder, TextQuery};
 pub use sample::create_sample_project;
+pub use scores::parse_score;
 pub use splits::stratified_splits;
 pub use state::{Op, State};
 pub use suggestions::LabelSourceCounts;
-pub use tagging::{sentences_hash, TagSuggestions};
+pub use tagging::{entity_type, sentences_hash, TagSuggestions};
 pub use training::{
     project_split_data, project_split_rows, project_tagged_data, project_training_data, tagged_sentences,
 };

@@ -5,6 +5,18 @@ use super::state::Op;
 use super::types::{now_ms, Annotation, LabelSource};
 use super::{Project, ProjectError, Task};
 
+/// A typed number, or a message that says what to type.
+pub fn parse_score(text: &str) -> Result<f64, ProjectError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ProjectError::Invalid("Type a number first, such as 3 or 0.75".into()));
+    }
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() => Ok(n),
+        _ => Err(ProjectError::Invalid(format!("“{text}” is not a number; type a number such as 3 or 0.75"))),
+    }
+}
+
 impl Project {
     /// The number of an example: the one set in Attune, else the imported one.
     pub fn score_of(&self, row: usize) -> Option<f64> {

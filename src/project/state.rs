@@ -229,12 +229,7 @@ impl State {
             Op::SetScore { row, annotation } => {
                 self.check_rows(&[*row], example_count)?;
                 if let Some(a) = annotation {
-                    if a.labels.len() != 1 || a.labels[0].parse::<f64>().map_or(true, |v| !v.is_finite()) {
-                        return Err(ProjectError::Invalid(format!(
-                            "\"{}\" is not a number; type a number such as 3 or 0.75",
-                            a.labels.join(" ")
-                        )));
-                    }
+                    super::scores::parse_score(&a.labels.join(" "))?;
                 }
                 Op::SetScore { row: *row, annotation: self.score_edits.get(row).cloned() }
             }

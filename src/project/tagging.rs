@@ -42,6 +42,11 @@ pub fn sentences_hash(sentences: &[Option<Vec<String>>]) -> u64 {
     hash
 }
 
+/// The entity type of an IOB2 tag (`B-PER` → `PER`); None for `O`.
+pub fn entity_type(tag: &str) -> Option<&str> {
+    tag.split_once('-').map(|(_, kind)| kind)
+}
+
 impl Project {
     /// The tags of a sentence as they stand: the analyst's edit, else the imported tags.
     pub fn tags_of(&self, row: usize) -> Option<&[String]> {

@@ -7,7 +7,7 @@ use axum::Json;
 use serde::{Serialize, Serializer};
 use serde_json::json;
 
-use crate::model::{argmax_rows, labels_above, Problem};
+use crate::model::{argmax_rows, labels_above, predicted_number, Problem};
 use crate::train::TaggedText;
 
 /// A refusal: a status and one sentence the person who sent the request can act on.
@@ -82,7 +82,7 @@ impl OutputMeaning {
                 probabilities: probabilities(),
                 ..Prediction::default()
             },
-            Problem::Regression => Prediction { score: row.first().copied(), ..Prediction::default() },
+            Problem::Regression => Prediction { score: Some(predicted_number(row)), ..Prediction::default() },
         }
     }
 }

@@ -3,7 +3,7 @@
 //! one entry point that evaluates any text model on data of its kind.
 
 use crate::data::{LabeledTexts, TextTargets};
-use crate::model::{Problem, SequenceClassifier, TokenizedText};
+use crate::model::{predicted_number, Problem, SequenceClassifier, TokenizedText};
 
 use super::evaluate::{evaluate, label_indices, Evaluation};
 use super::{apply_thresholds, tune_thresholds, MultiLabelMetrics, RegressionMetrics, TrainError};
@@ -74,7 +74,7 @@ pub fn evaluate_scores_tokenized(
     batch_size: usize,
 ) -> Result<ScoreEvaluation, TrainError> {
     let predictions: Vec<f64> =
-        model.predict_tokenized(texts, batch_size)?.iter().map(|o| o.first().copied().unwrap_or(0.0) as f64).collect();
+        model.predict_tokenized(texts, batch_size)?.iter().map(|o| predicted_number(o) as f64).collect();
     let metrics = RegressionMetrics::compute(truth, &predictions);
     Ok(ScoreEvaluation { loss: metrics.mse, metrics, predictions, truth: truth.to_vec() })
 }

@@ -5,7 +5,7 @@
 
 use super::super::shared::Shared;
 use super::LabelPane;
-use crate::project::{LabelDef, Project};
+use crate::project::{entity_type, LabelDef, Project};
 
 /// The selected words of the current sentence: from `anchor` to `cursor`, both included.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -49,7 +49,7 @@ impl LabelPane {
         ui.horizontal_wrapped(|ui| {
             ui.spacing_mut().item_spacing.x = 3.0;
             for (i, word) in words.iter().enumerate() {
-                let kind = tags.get(i).and_then(|t| t.split_once('-')).map(|(_, k)| k.to_string());
+                let kind = tags.get(i).and_then(|t| entity_type(t)).map(String::from);
                 let is_selected = selected.as_ref().is_some_and(|r| r.contains(&i));
                 let mut button = egui::Button::selectable(is_selected, word.as_str());
                 if let Some(colour) = kind.as_deref().and_then(|k| colour_of(&defs, k)) {

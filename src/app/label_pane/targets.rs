@@ -9,7 +9,7 @@
 use super::super::shared::Shared;
 use super::detail::source_text;
 use super::LabelPane;
-use crate::project::{Op, Project, Task};
+use crate::project::{parse_score, Op, Project, Task};
 
 /// The typed number of a regression example, and what it was filled in for.
 #[derive(Default)]
@@ -150,25 +150,13 @@ impl LabelPane {
             }
         });
         if apply {
-            match parse_number(&self.score.text) {
+            match parse_score(&self.score.text) {
                 Ok(n) => set_score(shared, row, Some(n)),
-                Err(message) => shared.notes.error(message),
+                Err(e) => shared.notes.error(e.to_string()),
             }
         } else if reset {
             set_score(shared, row, None);
         }
-    }
-}
-
-/// A typed number, or a message that says what to type.
-fn parse_number(text: &str) -> Result<f64, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err("Type a number first, such as 3 or 0.75".into());
-    }
-    match text.parse::<f64>() {
-        Ok(n) if n.is_finite() => Ok(n),
-        _ => Err(format!("“{text}” is not a number; type a number such as 3 or 0.75")),
     }
 }
 

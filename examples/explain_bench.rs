@@ -2,7 +2,7 @@
 //! occlusion on one input of exactly 64 tokens, with a fine-tuned run (or the starter model with
 //! a fresh head). Medians of a few repetitions after a warm-up.
 //!
-//! `cargo run --release --example explain_bench -- [RUN_DIR] [--reps N] [--batch B]`
+//! `cargo run --release --example explain_bench -- RUN_DIR [--reps N] [--batch B] [--method ig|grad-input|occlusion]`
 //! (the target: integrated gradients, 50 steps, 64 tokens, MiniLM-L6, under 2 s).
 
 use std::path::PathBuf;
@@ -26,7 +26,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let reps: usize = flag("--reps").map(|v| v.parse()).transpose()?.unwrap_or(3);
-    let batch: usize = flag("--batch").map(|v| v.parse()).transpose()?.unwrap_or(16);
+    let batch: usize = flag("--batch").map(|v| v.parse()).transpose()?.unwrap_or(ExplainOptions::default().batch_size);
     let run_dir = match args.first().filter(|a| !a.starts_with("--")) {
         Some(dir) => PathBuf::from(dir),
         None => anyhow::bail!("give a run folder (a fine-tuned classifier), e.g. runs/sst2"),
@@ -41,8 +41,12 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or_default();
     let tokens = model.tokenizer.tokens(&text)?.len();
     println!("{tokens} tokens, batch {batch}, {} threads", rayon::current_num_threads());
+    let only = flag("--method");
     for (method, steps) in [(Method::IntegratedGradients, 50), (Method::GradientTimesInput, 0), (Method::Occlusion, 0)]
     {
+        if only.as_deref().is_some_and(|name| Method::parse(name) != Some(method)) {
+            continue;
+        }
         let opts = ExplainOptions { method, target: None, steps, baseline: Baseline::Pad, batch_size: batch };
         let mut times = Vec::new();
         for rep in 0..=reps {
@@ -53,7 +57,7 @@ fn main() -> anyhow::Result<()> {
             }
         }
         times.sort_by(f64::total_cmp);
-        println!("{:<22} {:>7.3} s (median of {reps})", method.title(), times[times.len() / 2]);
+        println!("{:<22} {:>7.3} s (median of {reps}; all: {times:.3?})", method.title(), times[times.len() / 2]);
     }
     Ok(())
 }

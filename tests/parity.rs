@@ -4,7 +4,7 @@
 
 mod common;
 
-use attune::model::{Family, LoadOptions, SequenceClassifier};
+use attune::model::{Family, LoadOptions, Needs, SequenceClassifier};
 use candle_core::{Device, Tensor};
 use serde::Deserialize;
 
@@ -35,7 +35,7 @@ fn hidden_states_match_transformers_within_1e_4() {
         assert_eq!(ours.ids, real, "token ids equal transformers'");
     }
     let batch = model.tokenizer.batch(&tokens.iter().collect::<Vec<_>>(), &Device::Cpu).unwrap();
-    let hidden = model.encoder().forward(&batch, None, false).unwrap().hidden;
+    let hidden = model.encoder().forward(&batch, None, Needs::AllTokens).unwrap().hidden;
     let expected = Tensor::new(fx.last_hidden_state.clone(), &Device::Cpu).unwrap();
     assert_eq!(hidden.dims(), expected.dims());
     let mut worst = 0f32;

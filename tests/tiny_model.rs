@@ -8,7 +8,7 @@ use std::path::Path;
 use attune::data::{read_labeled, ReadOptions};
 use attune::jobs::CancelToken;
 use attune::model::synthetic::write_tiny_model;
-use attune::model::{cross_entropy, DropoutRng, Family, Freeze, LoadOptions, SequenceClassifier};
+use attune::model::{cross_entropy, DropoutRng, Family, Freeze, LoadOptions, Needs, SequenceClassifier};
 use attune::train::{evaluate, train, RunInfo, TrainConfig, TrainEvent, TrainJob};
 use candle_core::{Device, Tensor};
 use common::{write_rule_tsv, WORDS};
@@ -80,6 +80,41 @@ fn attention_rows_sum_to_one_and_padding_gets_no_attention() {
                 assert!(row[short..].iter().all(|&p| p == 0.0), "padded keys get zero attention");
             }
         }
+    }
+}
+
+/// A sequence classifier's last layer computes only the first token (`Needs::FirstToken`); the
+/// logits and the input gradient must equal those of the full last layer, in every family.
+#[test]
+fn the_first_token_shortcut_changes_neither_logits_nor_gradients() {
+    for family in [Family::Bert, Family::Roberta, Family::DistilBert, Family::Electra] {
+        let dir = tempfile::tempdir().unwrap();
+        let model = load(&tiny(dir.path(), family));
+        let rows = model.tokenizer.tokenize(&["golf hotel", "alpha bravo charlie delta echo foxtrot golf"]).unwrap();
+        let batch = model.tokenizer.batch(&rows.iter().collect::<Vec<_>>(), &Device::Cpu).unwrap();
+        let words = model.encoder().word_embeddings(&batch).unwrap();
+        let short = model.forward(&batch, None, false).unwrap().logits;
+        let full = model.forward(&batch, None, true).unwrap().logits;
+        assert_eq!(short.dims(), full.dims());
+        let worst = (&short - &full).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(worst < 1e-5, "{family:?}: logits differ by {worst}");
+        // Gradients with respect to the word embeddings, through each path.
+        let gradient = |needs: Needs| {
+            let var = candle_core::Var::from_tensor(&words).unwrap();
+            let hidden =
+                model.encoder().forward_from_word_embeddings(var.as_tensor(), &batch, None, needs).unwrap().hidden;
+            let first = hidden.narrow(1, 0, 1).unwrap();
+            // A fixed direction: the sum of squares of a LayerNorm output is constant.
+            let width = first.elem_count();
+            let direction: Vec<f32> = (0..width).map(|i| (i as f32 * 0.37).sin()).collect();
+            let direction = Tensor::from_vec(direction, first.shape(), &Device::Cpu).unwrap();
+            let grads = (first * direction).unwrap().sum_all().unwrap().backward().unwrap();
+            grads.get(var.as_tensor()).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap()
+        };
+        let (a, b) = (gradient(Needs::FirstToken), gradient(Needs::AllTokens));
+        let scale = b.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let diff = a.iter().zip(&b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+        assert!(scale > 0.0 && diff <= 1e-4 * scale, "{family:?}: gradients differ by {diff} (largest {scale})");
     }
 }
 

@@ -106,7 +106,7 @@ impl ExplainPane {
             target: self.target,
             steps: self.steps,
             baseline: self.baseline,
-            batch_size: 16,
+            ..ExplainOptions::default()
         };
         self.progress = 0.0;
         let spawned = Job::spawn("explain", ctx, move |tx, cancel| {

@@ -7,7 +7,7 @@ use std::path::Path;
 use candle_core::DType;
 
 use crate::jobs::CancelToken;
-use crate::model::{LoadOptions, SequenceClassifier};
+use crate::model::{LoadOptions, Needs, SequenceClassifier};
 
 use super::AssistError;
 
@@ -37,7 +37,7 @@ pub fn sentence_features(
         for batch_rows in order.chunks(32) {
             let rows: Vec<_> = batch_rows.iter().map(|&i| &tokens[i]).collect();
             let batch = model.tokenizer.batch(&rows, &model.device)?;
-            let hidden = model.encoder().forward(&batch, None, false)?.hidden.to_dtype(DType::F32)?;
+            let hidden = model.encoder().forward(&batch, None, Needs::AllTokens)?.hidden.to_dtype(DType::F32)?;
             let hidden = hidden.to_vec3::<f32>()?;
             for ((&i, states), &len) in batch_rows.iter().zip(hidden).zip(&batch.lengths) {
                 out[chunk_index * CHUNK + i] = mean_unit(&states[..len.max(1)]);

@@ -70,6 +70,32 @@ fn baseline_embeddings(
     Ok((inputs.broadcast_mul(&keep)? + replacement.broadcast_mul(&(1.0 - keep)?)?)?)
 }
 
+/// Tokens that go through the model in one pass of integrated gradients: 25 interpolations of a
+/// 64-token input, the fastest batch measured (`examples/explain_bench.rs`); longer inputs get
+/// fewer per pass, so memory stays bounded (attention grows with the square of the length).
+const TOKENS_PER_PASS: usize = 1600;
+
+/// How many interpolated inputs go through the model at once: at most `batch_size`, and at most
+/// [`TOKENS_PER_PASS`] tokens.
+fn points_per_pass(batch_size: usize, tokens: usize) -> usize {
+    batch_size.min(TOKENS_PER_PASS / tokens.max(1)).max(1)
+}
+
+/// `items` in the fewest chunks of at most `most` items, their sizes differing by at most one
+/// (50 steps in passes of at most 16 are 13, 13, 12 and 12, not 16, 16, 16 and a wasteful 2).
+fn balanced_chunks<T>(items: &[T], most: usize) -> Vec<&[T]> {
+    let count = items.len().div_ceil(most.max(1)).max(1);
+    let (base, extra) = (items.len() / count, items.len() % count);
+    let mut chunks = Vec::with_capacity(count);
+    let mut start = 0;
+    for i in 0..count {
+        let len = base + usize::from(i < extra);
+        chunks.push(&items[start..start + len]);
+        start += len;
+    }
+    chunks
+}
+
 /// Integrated gradients per token, and the completeness check.
 pub fn integrated_gradients(
     model: &dyn Attributable,
@@ -86,9 +112,8 @@ pub fn integrated_gradients(
     let diff = (&inputs - &baseline)?;
     let mut total = diff.zeros_like()?.squeeze(0)?;
     let alphas: Vec<f32> = (0..steps).map(|k| (k as f32 + 0.5) / steps as f32).collect();
-    let chunk = opts.batch_size.max(1);
     let mut done = 0;
-    for group in alphas.chunks(chunk) {
+    for group in balanced_chunks(&alphas, points_per_pass(opts.batch_size, encoding.tokenized.ids.len())) {
         if cancel.is_cancelled() {
             return Err(ExplainError::Cancelled);
         }
@@ -103,7 +128,9 @@ pub fn integrated_gradients(
     let attributions = (total.unsqueeze(0)? * &diff)?.sum(D::Minus1)?.squeeze(0)? / steps as f64;
     let attributions: Vec<f64> = attributions?.to_dtype(DType::F64)?.to_vec1()?;
     let ends = Tensor::cat(&[&inputs, &baseline], 0)?;
-    let (scores, _) = scores_and_gradients(model, &repeated_batch(model, &encoding.tokenized, 2)?, &ends, target)?;
+    let ends_batch = repeated_batch(model, &encoding.tokenized, 2)?;
+    let logits = model.logits_from_word_embeddings(&ends, &ends_batch)?;
+    let scores = target_score(&logits, target, model.independent_outputs())?.to_vec1::<f32>()?;
     let completeness =
         Completeness { sum_attributions: attributions.iter().sum(), score_delta: (scores[0] - scores[1]) as f64 };
     Ok((attributions, completeness))
@@ -120,4 +147,30 @@ pub fn gradient_times_input(
     let (_, grad) = scores_and_gradients(model, &one, &inputs, target)?;
     let scores = (grad * &inputs)?.sum(D::Minus1)?.squeeze(0)?;
     Ok(scores.to_dtype(DType::F64)?.to_vec1()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_are_balanced_and_cover_every_item() {
+        let items: Vec<usize> = (0..50).collect();
+        let sizes: Vec<usize> = balanced_chunks(&items, 16).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, vec![13, 13, 12, 12]);
+        assert_eq!(balanced_chunks(&items, 25).iter().map(|c| c.len()).collect::<Vec<_>>(), vec![25, 25]);
+        assert_eq!(balanced_chunks(&items, 100).len(), 1);
+        let joined: Vec<usize> = balanced_chunks(&items, 7).concat();
+        assert_eq!(joined, items);
+        assert_eq!(balanced_chunks(&items[..1], 0).concat(), vec![0]);
+    }
+
+    #[test]
+    fn long_inputs_get_fewer_points_per_pass() {
+        assert_eq!(points_per_pass(25, 64), 25);
+        assert_eq!(points_per_pass(50, 64), 25);
+        assert_eq!(points_per_pass(25, 512), 3);
+        assert_eq!(points_per_pass(25, 5000), 1);
+        assert_eq!(points_per_pass(0, 64), 1);
+    }
 }

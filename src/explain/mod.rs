@@ -87,13 +87,14 @@ pub struct ExplainOptions {
     /// Integrated-gradients steps.
     pub steps: usize,
     pub baseline: Baseline,
-    /// How many interpolated inputs go through the model at once.
+    /// At most this many inputs go through the model at once (interpolations for integrated
+    /// gradients, which also keeps a pass under 1,600 tokens; variants for occlusion).
     pub batch_size: usize,
 }
 
 impl Default for ExplainOptions {
     fn default() -> Self {
-        Self { method: Method::IntegratedGradients, target: None, steps: 50, baseline: Baseline::Pad, batch_size: 16 }
+        Self { method: Method::IntegratedGradients, target: None, steps: 50, baseline: Baseline::Pad, batch_size: 25 }
     }
 }
 

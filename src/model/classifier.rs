@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor, D};
 
-use super::encoder::Encoder;
+use super::encoder::{Encoder, Needs};
 use super::heads::Head;
 use super::layers::DropoutRng;
 use super::params::{Freeze, ParamBuilder, ParamStore};
@@ -129,14 +129,15 @@ impl SequenceClassifier {
         mut rng: Option<&mut DropoutRng>,
         capture_attention: bool,
     ) -> candle_core::Result<ClassifierOutput> {
-        let out = self.encoder.forward(batch, rng.as_deref_mut(), capture_attention)?;
+        let needs = if capture_attention { Needs::AllTokensAndAttention } else { Needs::FirstToken };
+        let out = self.encoder.forward(batch, rng.as_deref_mut(), needs)?;
         let logits = self.head.forward(&out.hidden, rng)?;
         Ok(ClassifierOutput { logits, attentions: out.attentions })
     }
 
     /// Logits from given word embeddings (batch, seq, embedding) instead of token ids.
     pub fn forward_from_word_embeddings(&self, words: &Tensor, batch: &EncodedBatch) -> candle_core::Result<Tensor> {
-        let out = self.encoder.forward_from_word_embeddings(words, batch, None, false)?;
+        let out = self.encoder.forward_from_word_embeddings(words, batch, None, Needs::FirstToken)?;
         self.head.forward(&out.hidden, None)
     }
 

@@ -51,9 +51,23 @@ pub struct Encoder {
     layers: Vec<EncoderLayer>,
 }
 
+/// What the caller reads of a forward pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// Every position's last hidden state.
+    AllTokens,
+    /// Every position's last hidden state and every layer's attention probabilities.
+    AllTokensAndAttention,
+    /// Only the first position's last hidden state (a sequence classifier's [CLS] token): the
+    /// last layer computes its query, attention output and feed-forward block for that position
+    /// alone (keys and values still come from every position), a sixth of MiniLM-L6's products.
+    /// `hidden` then has one position.
+    FirstToken,
+}
+
 /// What a forward pass produced.
 pub struct EncoderOutput {
-    /// (batch, seq, hidden)
+    /// (batch, seq, hidden); (batch, 1, hidden) for [`Needs::FirstToken`].
     pub hidden: Tensor,
     /// Per layer, (batch, heads, seq, seq) attention probabilities, when asked for.
     pub attentions: Vec<Tensor>,
@@ -126,10 +140,10 @@ impl Encoder {
         &self,
         batch: &EncodedBatch,
         rng: Option<&mut DropoutRng>,
-        capture_attention: bool,
+        needs: Needs,
     ) -> candle_core::Result<EncoderOutput> {
         let words = self.word_embeddings(batch)?;
-        self.forward_from_word_embeddings(&words, batch, rng, capture_attention)
+        self.forward_from_word_embeddings(&words, batch, rng, needs)
     }
 
     /// Runs the encoder on given word embeddings (position and token-type embeddings are added here).
@@ -138,7 +152,7 @@ impl Encoder {
         words: &Tensor,
         batch: &EncodedBatch,
         mut rng: Option<&mut DropoutRng>,
-        capture_attention: bool,
+        needs: Needs,
     ) -> candle_core::Result<EncoderOutput> {
         let emb = &self.embeddings;
         let positions = lookup(&emb.position, &batch.position_ids)?;
@@ -153,9 +167,11 @@ impl Encoder {
         }
         let bias = attention_bias(&batch.attention_mask)?;
         let mut attentions = Vec::new();
-        for layer in &self.layers {
-            let (attended, probs) = layer.attention.forward(&x, &bias, &mut rng)?;
-            if capture_attention {
+        let last = self.layers.len().saturating_sub(1);
+        for (i, layer) in self.layers.iter().enumerate() {
+            let first_only = needs == Needs::FirstToken && i == last;
+            let (attended, probs) = layer.attention.forward(&x, &bias, first_only, &mut rng)?;
+            if needs == Needs::AllTokensAndAttention {
                 attentions.push(probs);
             }
             x = layer.feed_forward.forward(&attended, &mut rng)?;
@@ -165,25 +181,29 @@ impl Encoder {
 }
 
 impl Attention {
-    /// Returns the block's output and its attention probabilities (batch, heads, seq, seq).
+    /// Returns the block's output and its attention probabilities (batch, heads, queries, seq).
+    /// With `first_only` the queries (and the output) are the first position alone.
     fn forward(
         &self,
         x: &Tensor,
         bias: &Tensor,
+        first_only: bool,
         rng: &mut Option<&mut DropoutRng>,
     ) -> candle_core::Result<(Tensor, Tensor)> {
         let (batch, seq, hidden) = x.dims3()?;
-        let split = |t: Tensor| -> candle_core::Result<Tensor> {
-            t.reshape((batch, seq, self.heads, self.head_dim))?.transpose(1, 2)?.contiguous()
+        let split = |t: Tensor, len: usize| -> candle_core::Result<Tensor> {
+            t.reshape((batch, len, self.heads, self.head_dim))?.transpose(1, 2)?.contiguous()
         };
-        let q = split(self.query.forward(x)?)?;
-        let k = split(self.key.forward(x)?)?;
-        let v = split(self.value.forward(x)?)?;
+        let queries_from = if first_only { x.narrow(1, 0, 1)?.contiguous()? } else { x.clone() };
+        let queries = queries_from.dim(1)?;
+        let q = split(self.query.forward(&queries_from)?, queries)?;
+        let k = split(self.key.forward(x)?, seq)?;
+        let v = split(self.value.forward(x)?, seq)?;
         let scale = 1.0 / (self.head_dim as f64).sqrt();
         let probs = masked_softmax(&q.matmul(&k.t()?)?, bias, scale)?;
         let dropped = dropout(&probs, self.dropout, rng)?;
-        let context = dropped.matmul(&v)?.transpose(1, 2)?.reshape((batch, seq, hidden))?;
-        let out = self.output.forward_residual(&context, x, self.hidden_dropout, rng)?;
+        let context = dropped.matmul(&v)?.transpose(1, 2)?.reshape((batch, queries, hidden))?;
+        let out = self.output.forward_residual(&context, &queries_from, self.hidden_dropout, rng)?;
         Ok((self.norm.forward(&out)?, probs))
     }
 }

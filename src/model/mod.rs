@@ -29,7 +29,7 @@ pub use cache::{cached_snapshot, describe, hub_cache_dir, list_models, resolve_m
 pub use classifier::{argmax_rows, cross_entropy, write_atomic, ClassifierOutput, LoadOptions, SequenceClassifier};
 pub use config::{Activation, Family, ModelConfig};
 pub use device::{available_devices, parse_device};
-pub use encoder::{Encoder, EncoderOutput};
+pub use encoder::{Encoder, EncoderOutput, Needs};
 pub use error::ModelError;
 pub use layers::DropoutRng;
 pub use params::{Freeze, ParamStore};

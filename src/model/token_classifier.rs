@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use candle_core::{DType, Device, IndexOp, Tensor};
 
 use super::classifier::{head_labels, LoadOptions, ModelFolder};
-use super::encoder::Encoder;
+use super::encoder::{Encoder, Needs};
 use super::layers::{dropout, softmax_last_dim, DropoutRng, Linear};
 use super::params::{ParamBuilder, ParamStore};
 use super::tokenizer::{EncodedBatch, TextTokenizer, TokenizedWords};
@@ -100,7 +100,7 @@ impl TokenClassifier {
     ) -> Result<Tensor, ModelError> {
         let texts: Vec<_> = rows.iter().map(|r| &r.tokenized).collect();
         let batch = self.tokenizer.batch(&texts, &self.device)?;
-        let hidden = self.encoder.forward(&batch, rng.as_deref_mut(), false)?.hidden;
+        let hidden = self.encoder.forward(&batch, rng.as_deref_mut(), Needs::AllTokens)?.hidden;
         let (b, seq, h) = hidden.dims3()?;
         let picked = hidden.reshape((b * seq, h))?.index_select(&Tensor::new(positions, &self.device)?, 0)?;
         Ok(self.classifier.forward(&dropout(&picked, self.dropout, &mut rng)?)?)
@@ -114,7 +114,7 @@ impl TokenClassifier {
         batch: &EncodedBatch,
         position: usize,
     ) -> candle_core::Result<Tensor> {
-        let hidden = self.encoder.forward_from_word_embeddings(words, batch, None, false)?.hidden;
+        let hidden = self.encoder.forward_from_word_embeddings(words, batch, None, Needs::AllTokens)?.hidden;
         self.classifier.forward(&hidden.i((.., position))?.contiguous()?)
     }
 

@@ -97,11 +97,18 @@ fn random_rows(rows: usize, len: usize, vocab: usize, rng: &mut StdRng) -> Vec<T
         .collect()
 }
 
-/// Forward FLOPs of one example of `len` tokens through the encoder's matrix products.
+/// Forward FLOPs of one example of `len` tokens through the encoder's matrix products, as a
+/// sequence classifier computes them: the last layer computes keys and values for every token
+/// but its query, attention output and feed-forward block for the first token only.
 fn forward_flops(model: &SequenceClassifier, len: usize) -> f64 {
     let c = &model.config;
     let (h, i, l, s) = (c.hidden_size as f64, c.intermediate_size as f64, c.num_layers as f64, len as f64);
-    l * (2.0 * s * (4.0 * h * h + 2.0 * h * i) + 4.0 * s * s * h)
+    let full_layer = 2.0 * s * (4.0 * h * h + 2.0 * h * i) + 4.0 * s * s * h;
+    let last_layer = 2.0 * s * 2.0 * h * h + 2.0 * (2.0 * h * h + 2.0 * h * i) + 4.0 * s * h;
+    if l < 1.0 {
+        return 0.0;
+    }
+    (l - 1.0) * full_layer + last_layer
 }
 
 /// Measures training and inference speed. `progress` receives one line per phase.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
 
-use super::rows::{cpu_slice, cpu_tensor, par_rows, par_rows_with_sums, with_f32};
+use super::rows::{cpu_slice, cpu_tensor, par_column_sums, par_rows, par_rows_with_sums, with_f32};
 
 struct BiasAdd;
 
@@ -24,15 +24,7 @@ fn masked_grad_and_sums(g: &[f32], mask: Option<&[f32]>, width: usize) -> (Optio
             });
             (Some(d), sums.into_iter().next().unwrap_or_default())
         }
-        None => {
-            // Sum the rows of g without writing anything: the "output" is a scratch row.
-            let mut scratch = vec![0.0f32; g.len()];
-            let sums = par_rows_with_sums(&mut scratch, width, 1, |r, _, acc| {
-                let gr = &g[r * width..(r + 1) * width];
-                acc[0].iter_mut().zip(gr).for_each(|(a, g)| *a += g);
-            });
-            (None, sums.into_iter().next().unwrap_or_default())
-        }
+        None => (None, par_column_sums(g, width)),
     }
 }
 
@@ -55,6 +47,10 @@ impl CustomOp2 for BiasAdd {
     }
 
     fn bwd(&self, _x: &Tensor, b: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        if !b.track_op() {
+            // A frozen bias (explanations, frozen layers) needs no gradient.
+            return Ok((Some(grad.clone()), None));
+        }
         let (_, db) = with_f32(grad, |g| masked_grad_and_sums(g, None, b.elem_count()))?;
         Ok((Some(grad.clone()), Some(cpu_tensor(db, b.shape())?)))
     }
@@ -111,6 +107,9 @@ impl CustomOp3 for BiasResidual {
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let mask = self.mask.as_deref().map(|m| m.as_slice());
+        if mask.is_none() && !b.track_op() {
+            return Ok((Some(grad.clone()), None, Some(grad.clone())));
+        }
         let (dx, db) = with_f32(grad, |g| masked_grad_and_sums(g, mask, b.elem_count()))?;
         let dx = match dx {
             Some(d) => cpu_tensor(d, x.shape())?,

@@ -22,6 +22,14 @@ fn gelu_grad(u: f32) -> f32 {
     0.5 * (1.0 + erf(u * FRAC_1_SQRT_2)) + u * INV_SQRT_2PI * exp(-0.5 * u * u)
 }
 
+/// d = g ⊙ gelu'(x + b) for one row.
+#[inline(always)]
+fn gelu_backward_row(x: &[f32], b: &[f32], g: &[f32], d: &mut [f32]) {
+    for (((d, &x), &b), &g) in d.iter_mut().zip(x).zip(b).zip(g) {
+        *d = g * gelu_grad(x + b);
+    }
+}
+
 impl CustomOp2 for BiasGelu {
     fn name(&self) -> &'static str {
         "attune-bias-gelu"
@@ -42,23 +50,30 @@ impl CustomOp2 for BiasGelu {
 
     fn bwd(&self, x: &Tensor, b: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
         let width = b.elem_count();
+        let bias_gradient = b.track_op();
         let (dx, sums) = with_f32(x, |x| {
             with_f32(b, |b| {
                 with_f32(grad, |g| {
                     let mut dx = vec![0.0f32; x.len()];
-                    let sums = par_rows_with_sums(&mut dx, width, 1, |r, d, acc| {
-                        let (row, gr) = (&x[r * width..(r + 1) * width], &g[r * width..(r + 1) * width]);
-                        for i in 0..width {
-                            d[i] = gr[i] * gelu_grad(row[i] + b[i]);
-                        }
-                        acc[0].iter_mut().zip(d.iter()).for_each(|(a, d)| *a += d);
-                    });
+                    let span = |r: usize| r * width..(r + 1) * width;
+                    let sums = if bias_gradient {
+                        par_rows_with_sums(&mut dx, width, 1, |r, d, acc| {
+                            gelu_backward_row(&x[span(r)], b, &g[span(r)], d);
+                            acc[0].iter_mut().zip(d.iter()).for_each(|(a, d)| *a += d);
+                        })
+                    } else {
+                        par_rows(&mut dx, width, |r, d| gelu_backward_row(&x[span(r)], b, &g[span(r)], d));
+                        Vec::new()
+                    };
                     (dx, sums)
                 })
             })
         })???;
-        let db = sums.into_iter().next().unwrap_or_default();
-        Ok((Some(cpu_tensor(dx, x.shape())?), Some(cpu_tensor(db, b.shape())?)))
+        let db = match sums.into_iter().next() {
+            Some(db) => Some(cpu_tensor(db, b.shape())?),
+            None => None,
+        };
+        Ok((Some(cpu_tensor(dx, x.shape())?), db))
     }
 }
 

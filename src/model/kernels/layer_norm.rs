@@ -4,6 +4,7 @@
 
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 
+use super::math::{lane_sum, lane_sum2};
 use super::rows::{cpu_slice, cpu_tensor, par_rows, par_rows_with_sums, with_f32};
 
 struct LayerNormOp {
@@ -14,8 +15,8 @@ struct LayerNormOp {
 #[inline(always)]
 fn stats(row: &[f32], eps: f32) -> (f32, f32) {
     let n = row.len() as f32;
-    let mean = row.iter().sum::<f32>() / n;
-    let var = row.iter().map(|&v| (v - mean) * (v - mean)).sum::<f32>() / n;
+    let mean = lane_sum(row, |v| v) / n;
+    let var = lane_sum(row, |v| (v - mean) * (v - mean)) / n;
     (mean, 1.0 / (var + eps).sqrt())
 }
 
@@ -62,20 +63,19 @@ impl CustomOp3 for LayerNormOp {
                     let sums = par_rows_with_sums(&mut dx, width, 2, |r, d, acc| {
                         let (row, gr) = (&x[r * width..(r + 1) * width], &g[r * width..(r + 1) * width]);
                         let (mean, rstd) = stats(row, self.eps);
-                        let (mut sum_dxhat, mut sum_dxhat_xhat) = (0.0f32, 0.0f32);
                         for i in 0..width {
                             let xhat = (row[i] - mean) * rstd;
-                            let dxhat = gr[i] * gamma[i];
-                            sum_dxhat += dxhat;
-                            sum_dxhat_xhat += dxhat * xhat;
                             acc[0][i] += gr[i] * xhat;
                             acc[1][i] += gr[i];
+                            d[i] = gr[i] * gamma[i];
                         }
+                        // d holds dx̂ until the last loop.
                         let n = width as f32;
-                        let (m1, m2) = (sum_dxhat / n, sum_dxhat_xhat / n);
+                        let m1 = lane_sum(d, |v| v) / n;
+                        let m2 = lane_sum2(d, row, |dxhat, x| dxhat * (x - mean) * rstd) / n;
                         for i in 0..width {
                             let xhat = (row[i] - mean) * rstd;
-                            d[i] = rstd * (gr[i] * gamma[i] - m1 - xhat * m2);
+                            d[i] = rstd * (d[i] - m1 - xhat * m2);
                         }
                     });
                     (dx, sums)

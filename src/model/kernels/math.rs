@@ -35,3 +35,41 @@ pub fn erf(x: f32) -> f32 {
     let y = 1.0 - poly * exp(-a * a);
     y.copysign(x)
 }
+
+/// Lanes of the sums below: independent partial sums the compiler keeps in one vector register
+/// (a float sum in one accumulator cannot be vectorized, its order is fixed).
+const LANES: usize = 8;
+
+/// Σ f(a[i], b[i]) over two slices of equal length, added in [`LANES`] interleaved partial sums
+/// (a fixed order, so the result repeats exactly).
+#[inline(always)]
+pub fn lane_sum2(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let (mut ca, mut cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    for (xa, xb) in (&mut ca).zip(&mut cb) {
+        for lane in 0..LANES {
+            acc[lane] += f(xa[lane], xb[lane]);
+        }
+    }
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(&x, &y)| f(x, y)).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Σ f(a[i]) over a slice, in [`LANES`] interleaved partial sums.
+#[inline(always)]
+pub fn lane_sum(a: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    lane_sum2(a, a, |x, _| f(x))
+}
+
+/// The largest value of a slice (−∞ for an empty one), in [`LANES`] interleaved maxima.
+#[inline(always)]
+pub fn lane_max(xs: &[f32]) -> f32 {
+    let mut acc = [f32::NEG_INFINITY; LANES];
+    let mut chunks = xs.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for (a, &x) in acc.iter_mut().zip(chunk) {
+            *a = a.max(x);
+        }
+    }
+    chunks.remainder().iter().fold(acc.iter().fold(f32::NEG_INFINITY, |m, &a| m.max(a)), |m, &x| m.max(x))
+}

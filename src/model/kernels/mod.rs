@@ -2,8 +2,9 @@
 //! pass: LayerNorm, softmax (with scale and padding bias), bias + erf-GELU, bias (+ dropout) +
 //! residual, dropout masks, the embedding lookup, the product with a frozen weight (no weight gradient), and the int8
 //! matrix product of quantized models. Each is a plain loop over contiguous f32
-//! rows, split across threads by rows with rayon; column sums (bias and LayerNorm parameter
-//! gradients) add fixed blocks of rows in a fixed order, so results repeat exactly.
+//! rows, split across threads by rows with rayon, each task's rows compiled for AVX2 and FMA where
+//! the CPU has them (`wide`); column sums (bias and LayerNorm parameter gradients) add fixed blocks
+//! of rows in a fixed order, so results repeat exactly. Frozen biases get no gradient.
 //!
 //! The ops run on the CPU in f32 only; `layers.rs` calls them when [`fused`] says so and keeps
 //! the primitive-op versions for other devices. Decision and measurements: docs/performance.md.
@@ -18,6 +19,7 @@ mod mask;
 mod math;
 mod rows;
 mod softmax;
+mod wide;
 
 use candle_core::{DType, Tensor};
 

@@ -4,6 +4,8 @@
 use candle_core::{bail, CpuStorage, Device, Layout, Result, Shape, Storage, Tensor};
 use rayon::prelude::*;
 
+pub use super::wide::wide;
+
 /// Rows per parallel task: enough work per task that the 2-core split pays for itself.
 pub fn rows_per_task(width: usize) -> usize {
     (16_384 / width.max(1)).max(1)
@@ -37,13 +39,16 @@ pub fn cpu_tensor(values: Vec<f32>, shape: &Shape) -> Result<Tensor> {
     Tensor::from_vec(values, shape, &Device::Cpu)
 }
 
-/// Fills `out` row by row in parallel: `f(row_index, out_row)`.
+/// Fills `out` row by row in parallel: `f(row_index, out_row)`. Each task's rows run in
+/// [`wide`] code.
 pub fn par_rows(out: &mut [f32], width: usize, f: impl Fn(usize, &mut [f32]) + Sync) {
     let per_task = rows_per_task(width);
     out.par_chunks_mut(width * per_task).enumerate().for_each(|(task, chunk)| {
-        for (i, row) in chunk.chunks_exact_mut(width).enumerate() {
-            f(task * per_task + i, row);
-        }
+        wide(|| {
+            for (i, row) in chunk.chunks_exact_mut(width).enumerate() {
+                f(task * per_task + i, row);
+            }
+        })
     });
 }
 
@@ -61,9 +66,11 @@ pub fn par_rows_with_sums(
         .enumerate()
         .map(|(task, chunk)| {
             let mut acc = vec![vec![0.0f32; width]; sums];
-            for (i, row) in chunk.chunks_exact_mut(width).enumerate() {
-                f(task * per_task + i, row, &mut acc);
-            }
+            wide(|| {
+                for (i, row) in chunk.chunks_exact_mut(width).enumerate() {
+                    f(task * per_task + i, row, &mut acc);
+                }
+            });
             acc
         })
         .collect();
@@ -72,6 +79,29 @@ pub fn par_rows_with_sums(
         for (t, p) in total.iter_mut().zip(part) {
             t.iter_mut().zip(p).for_each(|(t, p)| *t += p);
         }
+    }
+    total
+}
+
+/// The column sums of `values` (rows of `width`), added in fixed blocks of rows in a fixed order
+/// (the result repeats exactly), without writing anything else.
+pub fn par_column_sums(values: &[f32], width: usize) -> Vec<f32> {
+    let per_task = rows_per_task(width);
+    let partials: Vec<Vec<f32>> = values
+        .par_chunks(width * per_task)
+        .map(|chunk| {
+            let mut acc = vec![0.0f32; width];
+            wide(|| {
+                for row in chunk.chunks_exact(width) {
+                    acc.iter_mut().zip(row).for_each(|(a, v)| *a += v);
+                }
+            });
+            acc
+        })
+        .collect();
+    let mut total = vec![0.0f32; width];
+    for part in partials {
+        total.iter_mut().zip(part).for_each(|(t, p)| *t += p);
     }
     total
 }

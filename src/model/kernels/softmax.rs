@@ -4,7 +4,7 @@
 
 use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 
-use super::math::exp;
+use super::math::{exp, lane_max, lane_sum, lane_sum2};
 use super::rows::{cpu_slice, cpu_tensor, par_rows, with_f32_2};
 
 struct Softmax {
@@ -17,13 +17,9 @@ fn softmax_row(x: &[f32], bias: Option<&[f32]>, scale: f32, out: &mut [f32]) {
         Some(b) => out.iter_mut().zip(x.iter().zip(b)).for_each(|(o, (&x, &b))| *o = x * scale + b),
         None => out.iter_mut().zip(x).for_each(|(o, &x)| *o = x * scale),
     }
-    let max = out.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-    let mut sum = 0.0f32;
-    for o in out.iter_mut() {
-        *o = exp(*o - max);
-        sum += *o;
-    }
-    let inv = 1.0 / sum;
+    let max = lane_max(out);
+    out.iter_mut().for_each(|o| *o = exp(*o - max));
+    let inv = 1.0 / lane_sum(out, |v| v);
     out.iter_mut().for_each(|o| *o *= inv);
 }
 
@@ -46,7 +42,7 @@ fn backward(probs: &Tensor, grad: &Tensor, scale: f32) -> Result<Tensor> {
         let mut dx = vec![0.0f32; p.len()];
         par_rows(&mut dx, width, |r, d| {
             let (p, g) = (&p[r * width..(r + 1) * width], &g[r * width..(r + 1) * width]);
-            let dot: f32 = p.iter().zip(g).map(|(p, g)| p * g).sum();
+            let dot = lane_sum2(p, g, |p, g| p * g);
             for i in 0..width {
                 d[i] = scale * p[i] * (g[i] - dot);
             }

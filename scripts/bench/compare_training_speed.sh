@@ -6,6 +6,7 @@
 #   scripts/bench/compare_training_speed.sh                    # MiniLM-L6, 3 rounds
 #   ROUNDS=5 REPS=5 scripts/bench/compare_training_speed.sh
 #   SHAPE=bert-base REPS=3 scripts/bench/compare_training_speed.sh
+#   DEVICE=cuda:0 PRECISION=bf16 BATCH=32 MAX_LEN=128 scripts/bench/compare_training_speed.sh   # a GPU
 #
 # Needs: cargo build --release (target/release/attune) and the venv /opt/attune-pyref.
 set -euo pipefail
@@ -18,6 +19,10 @@ MODEL=${MODEL:-sentence-transformers/all-MiniLM-L6-v2}
 PY=${PY:-/opt/attune-pyref/bin/python}
 ATTUNE=${ATTUNE:-./target/release/attune}
 PEAK_GFLOPS=${PEAK_GFLOPS:-330}
+DEVICE=${DEVICE:-cpu}
+PRECISION=${PRECISION:-f32}
+BATCH=${BATCH:-16}
+MAX_LEN=${MAX_LEN:-64}
 out=$(mktemp -d)
 
 if [[ "$SHAPE" == "bert-base" ]]; then
@@ -27,12 +32,13 @@ else
   ours_args=(--model "$MODEL")
   py_args=(--model "$MODEL")
 fi
+common=(--device "$DEVICE" --precision "$PRECISION" --batch-size "$BATCH" --max-len "$MAX_LEN")
 
 for r in $(seq 1 "$ROUNDS"); do
   echo "round $r/$ROUNDS: attune" >&2
-  "$ATTUNE" bench "${ours_args[@]}" --reps "$REPS" --json >"$out/ours.$r.json"
+  "$ATTUNE" bench "${ours_args[@]}" "${common[@]}" --reps "$REPS" --json >"$out/ours.$r.json"
   echo "round $r/$ROUNDS: pytorch" >&2
-  "$PY" scripts/reference/bench_pytorch.py "${py_args[@]}" --reps "$REPS" --json >"$out/torch.$r.json"
+  "$PY" scripts/reference/bench_pytorch.py "${py_args[@]}" "${common[@]}" --reps "$REPS" --json >"$out/torch.$r.json"
 done
 
 "$PY" - "$out" "$ROUNDS" "$PEAK_GFLOPS" <<'PYEOF'

@@ -27,6 +27,7 @@ Rerun (from the repository root), e.g.:
 """
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -67,13 +68,28 @@ def main() -> None:
     ap.add_argument("--skip-infer", action="store_true")
     ap.add_argument("--int8", action="store_true",
                     help="measure inference of the dynamically int8-quantized model (implies --skip-train)")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda:N (attune's names)")
+    ap.add_argument("--precision", choices=["f32", "bf16", "f16"], default="f32",
+                    help="autocast dtype of the matrix products (GradScaler for f16), as attune --precision")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args()
+    device = torch.device(args.device)
+    amp_dtype = {"f32": None, "bf16": torch.bfloat16, "f16": torch.float16}[args.precision]
+
+    def autocast():
+        if amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=device.type, dtype=amp_dtype)
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     model, model_name = build_model(args)
+    model = model.to(device)
     if args.int8:
         args.skip_train = True
         model.eval()
@@ -85,7 +101,7 @@ def main() -> None:
 
     def batch(bs):
         # Avoid ids 0..999 ([PAD], [unused*], special tokens) so no input looks like padding.
-        ids = torch.randint(1000, vocab, (bs, args.max_len), generator=gen)
+        ids = torch.randint(1000, vocab, (bs, args.max_len), generator=gen).to(device)
         return {
             "input_ids": ids,
             "attention_mask": torch.ones_like(ids),
@@ -102,6 +118,8 @@ def main() -> None:
         "warmup": args.warmup,
         "reps": args.reps,
         "threads": torch.get_num_threads(),
+        "device": args.device,
+        "precision": args.precision,
         "quantized_engine": torch.backends.quantized.engine if args.int8 else None,
         "torch_version": torch.__version__,
         "transformers_version": transformers.__version__,
@@ -113,15 +131,20 @@ def main() -> None:
         opt = torch.optim.AdamW(model.parameters(), lr=2e-5)
         loss_fn = torch.nn.CrossEntropyLoss()
         inputs = batch(args.batch_size)
-        labels = torch.randint(0, 2, (args.batch_size,), generator=gen)
+        labels = torch.randint(0, 2, (args.batch_size,), generator=gen).to(device)
+        scaler = torch.amp.GradScaler(device.type, enabled=args.precision == "f16")
         times = []
         for i in range(args.warmup + args.reps):
+            sync()
             t0 = time.perf_counter()
             opt.zero_grad(set_to_none=True)
-            logits = model(**inputs).logits
-            loss = loss_fn(logits, labels)
-            loss.backward()
-            opt.step()
+            with autocast():
+                logits = model(**inputs).logits
+                loss = loss_fn(logits.float(), labels)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            sync()
             dt = time.perf_counter() - t0
             if i >= args.warmup:
                 times.append(dt)
@@ -135,7 +158,7 @@ def main() -> None:
         model.eval()
         inputs = batch(args.infer_batch_size)
         times = []
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast():
             for i in range(args.warmup + args.reps):
                 t0 = time.perf_counter()
                 model(**inputs).logits.sum().item()

@@ -1,6 +1,7 @@
 //! The Train pane's settings form: the presets (Fast / Balanced / Best) and the advanced fields
 //! as typed strings, parsed into a `TrainConfig` or into the problem of each field.
 
+use crate::model::Precision;
 use crate::train::TrainConfig;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,7 @@ pub struct Draft {
     pub seed: String,
     pub freeze_embeddings: bool,
     pub class_weights: bool,
+    pub precision: Precision,
 }
 
 impl Draft {
@@ -42,6 +44,7 @@ impl Draft {
             seed: "42".into(),
             freeze_embeddings: false,
             class_weights: false,
+            precision: Precision::F32,
         }
     }
 
@@ -100,6 +103,7 @@ impl Draft {
             early_stopping_patience: patience,
             evals_per_epoch: if patience.is_some() { 2 } else { 1 },
             device: device.to_string(),
+            precision: self.precision,
             ..TrainConfig::default()
         };
         let problems: Vec<(&'static str, String)> = cfg.problems().into_iter().map(|p| ("settings", p)).collect();

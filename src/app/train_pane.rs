@@ -9,7 +9,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 use super::shared::{no_project_ui, Pane, Shared};
 use super::train_form::{Draft, Preset};
 use super::worker::{Job, DRAIN_BUDGET};
-use crate::model::{available_devices, resolve_model, ModelConfig};
+use crate::model::{available_devices, resolve_model, ModelConfig, Precision};
 use crate::project::{project_tagged_data, project_training_data, Task};
 use crate::train::{
     default_learning_rate, train, train_token_classifier, EvalRecord, RunInfo, TokenTrainJob, TrainConfig, TrainEvent,
@@ -271,6 +271,21 @@ impl TrainPane {
             ui.end_row();
             ui.checkbox(&mut d.freeze_embeddings, "Freeze embeddings");
             ui.checkbox(&mut d.class_weights, "Class weights (imbalanced labels)");
+            ui.end_row();
+            let label = ui.label("Precision");
+            egui::ComboBox::from_id_salt("Precision")
+                .selected_text(d.precision.title())
+                .show_ui(ui, |ui| {
+                    for p in Precision::ALL {
+                        ui.selectable_value(&mut d.precision, p, p.title());
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "bf16 or f16 run the matrix products in half precision with f32 weights: faster \
+                     on a GPU, slower on the CPU. f16 scales the loss so small gradients survive.",
+                );
             ui.end_row();
         });
     }

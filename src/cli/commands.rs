@@ -6,7 +6,9 @@ use anyhow::Context;
 
 use super::{BenchArgs, EvalArgs, ModelsArgs, PredictArgs};
 use crate::data::{read_labeled, ReadOptions};
-use crate::model::{argmax_rows, list_models, parse_device, resolve_model, LoadOptions, Problem, SequenceClassifier};
+use crate::model::{
+    argmax_rows, list_models, parse_device, resolve_model, LoadOptions, Precision, Problem, SequenceClassifier,
+};
 use crate::quant::Quant;
 use crate::settings::Settings;
 use crate::train::bench::{run_bench, BenchOptions};
@@ -175,6 +177,7 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         device: args.device,
         quant: args.quant.as_deref().map(Quant::parse).transpose().map_err(anyhow::Error::msg)?,
         skip_train: args.skip_train,
+        precision: Precision::parse(&args.precision).unwrap_or_default(),
     };
     let quiet = args.json;
     let report = run_bench(&opts, &mut |phase| {

@@ -151,6 +151,9 @@ pub struct BenchArgs {
     /// Measure inference only.
     #[arg(long)]
     pub skip_train: bool,
+    /// The type of the linear layers' matrix products: f32, or bf16/f16 mixed precision.
+    #[arg(long, default_value = "f32", value_parser = ["f32", "bf16", "f16"])]
+    pub precision: String,
     #[arg(long)]
     pub json: bool,
 }

@@ -9,6 +9,7 @@ use super::encoder::{Encoder, Needs};
 use super::heads::Head;
 use super::layers::DropoutRng;
 use super::params::{Freeze, ParamBuilder, ParamStore};
+use super::precision::Precision;
 use super::problem::{Problem, DEFAULT_THRESHOLD};
 use super::tokenizer::{EncodedBatch, TextTokenizer, TokenizedText};
 use super::weights::Checkpoint;
@@ -28,11 +29,21 @@ pub struct LoadOptions {
     /// What the outputs are to mean. None: what the checkpoint says (one label per text when it
     /// says nothing).
     pub problem: Option<Problem>,
+    /// The type the linear layers' products run in (mixed precision); the weights stay f32.
+    pub precision: Precision,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { labels: None, device: Device::Cpu, seed: 42, freeze: Freeze::default(), max_len: 128, problem: None }
+        Self {
+            labels: None,
+            device: Device::Cpu,
+            seed: 42,
+            freeze: Freeze::default(),
+            max_len: 128,
+            problem: None,
+            precision: Precision::F32,
+        }
     }
 }
 
@@ -96,7 +107,8 @@ impl SequenceClassifier {
         reuse_head: bool,
         opts: &LoadOptions,
     ) -> Result<Self, ModelError> {
-        let mut builder = ParamBuilder::new(checkpoint, &opts.device, opts.seed, opts.freeze);
+        let mut builder =
+            ParamBuilder::new(checkpoint, &opts.device, opts.seed, opts.freeze).with_precision(opts.precision);
         let encoder = Encoder::build(&config, &mut builder)?;
         let head = Head::build(&config, labels.len(), reuse_head, &mut builder)?;
         let (params, initialised) = builder.finish();

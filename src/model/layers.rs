@@ -35,16 +35,24 @@ impl std::fmt::Debug for LinearWeight {
 pub struct Linear {
     weight: LinearWeight,
     bias: Option<Tensor>,
+    /// Mixed precision: the type the product runs in (the weight stays f32); None: the weight's.
+    matmul: Option<DType>,
 }
 
 impl Linear {
     pub fn new(weight: Tensor, bias: Option<Tensor>) -> Self {
-        Self { weight: LinearWeight::Dense(weight), bias }
+        Self { weight: LinearWeight::Dense(weight), bias, matmul: None }
+    }
+
+    /// The same layer with its product run in `dtype` (see `Precision`); None: in f32.
+    pub fn with_matmul_dtype(mut self, dtype: Option<DType>) -> Self {
+        self.matmul = dtype;
+        self
     }
 
     /// A layer of a quantized model: int8 weights, f32 bias. Inference only, on the CPU.
     pub fn int8(matrix: Arc<Int8Matrix>, bias: Option<Tensor>) -> Self {
-        Self { weight: LinearWeight::Int8(matrix), bias }
+        Self { weight: LinearWeight::Int8(matrix), bias, matmul: None }
     }
 
     pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
@@ -104,6 +112,13 @@ impl Linear {
         let in_dim = dims[dims.len() - 1];
         let rows: usize = dims[..dims.len() - 1].iter().product();
         let x = x.reshape((rows, in_dim))?;
+        if let (LinearWeight::Dense(w), Some(low)) = (&self.weight, self.matmul) {
+            // Mixed precision: cast down, multiply, cast the result back to the input's type.
+            let y = x.to_dtype(low)?.matmul(&w.to_dtype(low)?.t()?)?.to_dtype(x.dtype())?;
+            let last = dims.len() - 1;
+            dims[last] = w.dim(0)?;
+            return Ok((y, dims));
+        }
         let (y, out_dim) = match &self.weight {
             // A constant weight under a tracked input (frozen layers, explanations): skip the
             // weight gradient candle's matmul would compute.

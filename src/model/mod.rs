@@ -18,6 +18,7 @@ mod heads;
 pub mod kernels;
 mod layers;
 mod params;
+mod precision;
 mod problem;
 mod saved;
 pub mod synthetic;
@@ -33,6 +34,7 @@ pub use encoder::{Encoder, EncoderOutput, Needs};
 pub use error::ModelError;
 pub use layers::DropoutRng;
 pub use params::{Freeze, ParamStore};
+pub use precision::Precision;
 pub use problem::{
     binary_cross_entropy_with_logits, labels_above, mean_squared_error, predicted_number, sigmoid, Problem,
     DEFAULT_THRESHOLD,

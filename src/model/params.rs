@@ -96,6 +96,8 @@ pub struct ParamBuilder {
     pub initialised: Vec<String>,
     /// With no checkpoint at all every parameter is initialised (random models).
     init_everything: bool,
+    /// Mixed precision of the linear layers' products (None: f32).
+    matmul: Option<candle_core::DType>,
 }
 
 impl ParamBuilder {
@@ -109,7 +111,14 @@ impl ParamBuilder {
             freeze,
             initialised: Vec::new(),
             init_everything,
+            matmul: None,
         }
+    }
+
+    /// Linear layers built from here on run their products in `precision`.
+    pub fn with_precision(mut self, precision: super::Precision) -> Self {
+        self.matmul = precision.matmul_dtype();
+        self
     }
 
     /// Takes a parameter that must be in the checkpoint (unless the model is random).
@@ -163,7 +172,7 @@ impl ParamBuilder {
         }
         let weight = self.take(&format!("{name}.weight"), &[out_dim, in_dim], Init::Normal(std))?;
         let bias = self.take(&format!("{name}.bias"), &[out_dim], Init::Zeros)?;
-        Ok(Linear::new(weight, Some(bias)))
+        Ok(Linear::new(weight, Some(bias)).with_matmul_dtype(self.matmul))
     }
 
     /// A linear layer of a new head: taken from the checkpoint when `reuse`, else initialised.
@@ -189,7 +198,7 @@ impl ParamBuilder {
         } else {
             (self.init(&w, &[out_dim, in_dim], Init::Normal(std))?, self.init(&b, &[out_dim], Init::Zeros)?)
         };
-        Ok(Linear::new(weight, Some(bias)))
+        Ok(Linear::new(weight, Some(bias)).with_matmul_dtype(self.matmul))
     }
 
     /// A linear layer whose weight the checkpoint holds as int8 (a quantized model), if it does.

@@ -67,7 +67,8 @@ impl TokenClassifier {
         reuse_head: bool,
         opts: &LoadOptions,
     ) -> Result<Self, ModelError> {
-        let mut builder = ParamBuilder::new(checkpoint, &opts.device, opts.seed, opts.freeze);
+        let mut builder =
+            ParamBuilder::new(checkpoint, &opts.device, opts.seed, opts.freeze).with_precision(opts.precision);
         let encoder = Encoder::build(&config, &mut builder)?;
         let (h, std) = (config.hidden_size, config.initializer_range);
         let classifier = builder.head_linear("classifier", h, labels.len(), std, reuse_head)?;

@@ -11,9 +11,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use super::{AdamW, TrainError};
+use super::{AdamW, TrainError, INITIAL_SCALE};
 use crate::model::synthetic::{random_classifier, shape_config};
-use crate::model::{cross_entropy, parse_device, DropoutRng, LoadOptions, SequenceClassifier, TokenizedText};
+use crate::model::{
+    cross_entropy, parse_device, DropoutRng, LoadOptions, Precision, SequenceClassifier, TokenizedText,
+};
 use crate::quant::{load_gguf_classifier, write_gguf, Quant};
 
 #[derive(Clone, Debug)]
@@ -32,6 +34,8 @@ pub struct BenchOptions {
     /// kernels for q8_0/q4_0/q4_k); training is skipped.
     pub quant: Option<Quant>,
     pub skip_train: bool,
+    /// The type of the linear layers' products (mixed precision for GPUs).
+    pub precision: Precision,
 }
 
 impl Default for BenchOptions {
@@ -47,6 +51,7 @@ impl Default for BenchOptions {
             device: "cpu".into(),
             quant: None,
             skip_train: false,
+            precision: Precision::F32,
         }
     }
 }
@@ -57,6 +62,8 @@ pub struct BenchReport {
     pub device: String,
     /// The weight format inference ran in ("f32", or the GGUF format measured).
     pub weights: String,
+    /// The type of the linear layers' products ("f32", "bf16", "f16").
+    pub precision: String,
     pub threads: usize,
     pub batch_size: usize,
     pub infer_batch_size: usize,
@@ -119,6 +126,7 @@ pub fn run_bench(opts: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Result<
         device: device.clone(),
         max_len: opts.max_len,
         problem: None,
+        precision: opts.precision,
         ..LoadOptions::default()
     };
     let (model, name) = match &opts.model_dir {
@@ -155,10 +163,13 @@ pub fn run_bench(opts: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Result<
         let loss = cross_entropy(&logits, &targets, None)?;
         loss.to_scalar::<f32>()?;
         let t1 = Instant::now();
-        let grads = loss.backward()?;
+        // f16 scales the loss as training does (a fixed factor is enough for timing).
+        let scale = if opts.precision.needs_loss_scaling() { INITIAL_SCALE } else { 1.0 };
+        let grads = (loss * scale)?.backward()?;
         device.synchronize()?;
         let t2 = Instant::now();
-        optimizer.step(&grads, 2e-5, Some(1.0))?;
+        optimizer.step_scaled(&grads, 2e-5, Some(1.0), scale)?;
+        device.synchronize()?;
         let t3 = Instant::now();
         if rep >= opts.warmup {
             fwd.push((t1 - t0).as_secs_f64() * 1e3);
@@ -183,6 +194,7 @@ pub fn run_bench(opts: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Result<
         model: name,
         device: opts.device.clone(),
         weights: opts.quant.map(|q| q.name()).unwrap_or("f32").into(),
+        precision: opts.precision.name().into(),
         threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         batch_size: opts.batch_size,
         infer_batch_size: opts.infer_batch_size,

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Freeze;
+use crate::model::{Freeze, Precision};
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
@@ -32,6 +32,8 @@ pub struct TrainConfig {
     pub metric: String,
     /// "cpu", "cuda:N" or "metal".
     pub device: String,
+    /// The type of the linear layers' products: f32, or bf16/f16 mixed precision (for GPUs).
+    pub precision: Precision,
     /// With little data, more epochs are run so that training takes at least this many steps
     /// (at most `MAX_EPOCHS_FOR_SMALL_DATA` epochs); 0 turns it off.
     pub min_steps: u64,
@@ -57,6 +59,7 @@ impl Default for TrainConfig {
             evals_per_epoch: 1,
             metric: "accuracy".into(),
             device: "cpu".into(),
+            precision: Precision::F32,
             min_steps: 100,
         }
     }

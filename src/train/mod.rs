@@ -10,6 +10,7 @@ mod entity_metrics;
 mod error;
 mod evaluate;
 mod evaluate_targets;
+mod loss_scale;
 mod metrics;
 mod multi_label_metrics;
 mod optimizer;
@@ -30,9 +31,10 @@ pub use evaluate_targets::{
     evaluate_label_sets_tokenized, evaluate_scores_tokenized, evaluate_texts, label_set_indicators, LabelSetEvaluation,
     ScoreEvaluation, TextEvaluation,
 };
+pub use loss_scale::{LossScale, GROWTH_INTERVAL, INITIAL_SCALE};
 pub use metrics::{ClassScores, ClassificationMetrics};
 pub use multi_label_metrics::{apply_thresholds, tune_thresholds, LabelCounts, MultiLabelMetrics};
-pub use optimizer::{learning_rate, AdamW};
+pub use optimizer::{learning_rate, AdamW, StepReport};
 pub use problem_data::{guess_problem, targets_for, DEFAULT_LABEL_SEPARATOR};
 pub use regression_metrics::RegressionMetrics;
 pub use run::{train, RunSummary, TrainEvent, TrainJob, MULTI_LABEL_CLASSIFICATION, REGRESSION};

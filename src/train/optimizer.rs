@@ -4,13 +4,17 @@
 //! On the CPU the update runs as one loop over each parameter's values, with the moments kept as
 //! plain vectors: one pass instead of a dozen temporary tensors per parameter. The loop reads the
 //! gradient where candle keeps it and writes the parameter in place (a candle in-place op), split
-//! across threads in fixed chunks, so no parameter or gradient is copied. Other devices copy the
-//! values to the host and back.
+//! across threads in fixed chunks, so no parameter or gradient is copied. On a GPU the same update
+//! runs as tensor ops on the device, with the moments kept there: nothing goes to the host but
+//! the gradient norm (one number per step).
+//!
+//! With f16 mixed precision the gradients arrive multiplied by the loss scale: [`AdamW::step_scaled`]
+//! divides it out and skips the step when a gradient overflowed.
 
 use std::sync::Mutex;
 
 use candle_core::backprop::GradStore;
-use candle_core::{bail, CpuStorage, InplaceOp2, Layout, Storage, Tensor, Var};
+use candle_core::{bail, CpuStorage, DType, InplaceOp2, Layout, Storage, Tensor, Var};
 use rayon::prelude::*;
 
 use crate::model::ParamStore;
@@ -28,8 +32,11 @@ pub fn learning_rate(step: u64, total_steps: u64, warmup_steps: u64, peak: f64) 
 struct Slot {
     var: Var,
     decays: bool,
+    /// The moments on the host, for the in-place CPU update.
     m: Vec<f32>,
     v: Vec<f32>,
+    /// The moments on the device, for the tensor-op update (created at the first step).
+    device_moments: Option<(Tensor, Tensor)>,
 }
 
 pub struct AdamW {
@@ -39,46 +46,87 @@ pub struct AdamW {
     eps: f64,
     weight_decay: f64,
     step: i32,
+    /// Update with tensor ops even on the CPU (tests compare the two ways).
+    tensor_ops: bool,
 }
 
 /// What one optimizer step saw.
 pub struct StepReport {
-    /// Global gradient norm before clipping.
+    /// Global gradient norm before clipping (of the unscaled gradients).
     pub grad_norm: f64,
+    /// The gradients were not all finite (an f16 overflow) and nothing was updated.
+    pub skipped: bool,
 }
 
 impl AdamW {
     pub fn new(params: &ParamStore, weight_decay: f64) -> Self {
         let slots = params
             .trainable()
-            .map(|(name, var)| Slot {
-                var: var.clone(),
-                decays: crate::model::params_decay(name),
-                m: vec![0.0; var.elem_count()],
-                v: vec![0.0; var.elem_count()],
+            .map(|(name, var)| {
+                let host = if var.device().is_cpu() { var.elem_count() } else { 0 };
+                Slot {
+                    var: var.clone(),
+                    decays: crate::model::params_decay(name),
+                    m: vec![0.0; host],
+                    v: vec![0.0; host],
+                    device_moments: None,
+                }
             })
             .collect();
-        Self { slots, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay, step: 0 }
+        Self { slots, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay, step: 0, tensor_ops: false }
+    }
+
+    /// The same optimizer updating with tensor ops on every device, as it does on a GPU.
+    pub fn with_tensor_ops(mut self) -> Self {
+        self.tensor_ops = true;
+        self
     }
 
     /// Applies one update with learning rate `lr`, clipping the global gradient norm to `max_norm`.
     pub fn step(&mut self, grads: &GradStore, lr: f64, max_norm: Option<f64>) -> candle_core::Result<StepReport> {
+        self.step_scaled(grads, lr, max_norm, 1.0)
+    }
+
+    /// Like [`AdamW::step`] for gradients multiplied by `loss_scale`: they are divided by it
+    /// first, and when any is not finite nothing is updated (the report says `skipped`).
+    pub fn step_scaled(
+        &mut self,
+        grads: &GradStore,
+        lr: f64,
+        max_norm: Option<f64>,
+        loss_scale: f64,
+    ) -> candle_core::Result<StepReport> {
         let mut flat_grads: Vec<Option<Tensor>> = Vec::with_capacity(self.slots.len());
-        let mut sum_sq = 0.0f64;
+        let mut host_sum = 0.0f64;
+        let mut device_sum: Option<Tensor> = None;
         for slot in &self.slots {
             let Some(g) = grads.get(slot.var.as_tensor()) else {
                 flat_grads.push(None);
                 continue;
             };
             let g = g.contiguous()?;
-            sum_sq += squared_sum(&g)?;
+            if g.device().is_cpu() {
+                host_sum += squared_sum(&g)?;
+            } else {
+                let s = g.sqr()?.sum_all()?;
+                device_sum = Some(match device_sum {
+                    Some(total) => (total + s)?,
+                    None => s,
+                });
+            }
             flat_grads.push(Some(g));
         }
-        let grad_norm = sum_sq.sqrt();
+        if let Some(total) = device_sum {
+            host_sum += total.to_dtype(DType::F32)?.to_scalar::<f32>()? as f64;
+        }
+        let grad_norm = host_sum.sqrt() / loss_scale;
+        if !grad_norm.is_finite() {
+            return Ok(StepReport { grad_norm, skipped: true });
+        }
         let clip = match max_norm {
             Some(max) if grad_norm > max => (max / (grad_norm + 1e-6)) as f32,
             _ => 1.0,
-        };
+        } / loss_scale as f32;
         self.step += 1;
         let (b1, b2) = (self.beta1 as f32, self.beta2 as f32);
         let bias1 = 1.0 - self.beta1.powi(self.step);
@@ -91,19 +139,34 @@ impl AdamW {
             let decay = if slot.decays { (lr * self.weight_decay) as f32 } else { 0.0 };
             let rule = Rule { clip, b1, b2, step_size, bias2_sqrt, eps, decay };
             let tensor = slot.var.as_tensor();
-            if tensor.device().is_cpu() && tensor.is_contiguous() {
+            if tensor.device().is_cpu() && tensor.is_contiguous() && !self.tensor_ops {
                 let op = InPlace { rule, m: Mutex::new(&mut slot.m), v: Mutex::new(&mut slot.v) };
                 tensor.inplace_op2(&grad, &op)?;
             } else {
-                let grad = grad.flatten_all()?.to_vec1::<f32>()?;
-                let mut values = tensor.flatten_all()?.to_vec1::<f32>()?;
-                rule.apply(&mut values, &grad, &mut slot.m, &mut slot.v);
-                let updated = Tensor::from_vec(values, tensor.shape(), tensor.device())?;
-                slot.var.set(&updated)?;
+                update_with_tensor_ops(slot, &grad, rule)?;
             }
         }
-        Ok(StepReport { grad_norm })
+        Ok(StepReport { grad_norm, skipped: false })
     }
+}
+
+/// The update of [`Rule::apply`] as tensor ops on the parameter's device, with the moments kept
+/// there.
+fn update_with_tensor_ops(slot: &mut Slot, grad: &Tensor, r: Rule) -> candle_core::Result<()> {
+    let param = slot.var.as_tensor();
+    let (m, v) = match slot.device_moments.take() {
+        Some(moments) => moments,
+        None => (param.zeros_like()?, param.zeros_like()?),
+    };
+    let g = (grad.to_dtype(param.dtype())? * r.clip as f64)?;
+    let m = ((m * r.b1 as f64)? + (&g * (1.0 - r.b1) as f64)?)?;
+    let v = ((v * r.b2 as f64)? + (g.sqr()? * (1.0 - r.b2) as f64)?)?;
+    let denominator = ((v.sqrt()? / r.bias2_sqrt as f64)? + r.eps as f64)?;
+    let step = ((&m / denominator)? * r.step_size as f64)?;
+    let updated = ((param * (1.0 - r.decay) as f64)? - step)?;
+    slot.var.set(&updated)?;
+    slot.device_moments = Some((m, v));
+    Ok(())
 }
 
 /// Σ g² of a gradient, in f64, read in place on the CPU.

@@ -174,6 +174,7 @@ fn prepare(job: &TrainJob) -> Result<Prepared, TrainError> {
         freeze: cfg.freeze,
         max_len: cfg.max_len,
         problem: Some(problem),
+        precision: cfg.precision,
     };
     let model = SequenceClassifier::load(&job.model_dir, &opts)?;
     let train_tokens = model.tokenizer.tokenize_inputs(&job.train.texts, job.train.pairs.as_deref())?;

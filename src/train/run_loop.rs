@@ -11,6 +11,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::batches::epoch_batches;
+use super::loss_scale::LossScale;
 use super::optimizer::{learning_rate, AdamW};
 use super::run::{RunSummary, TrainEvent};
 use super::run_info::{EvalRecord, RunInfo};
@@ -98,6 +99,7 @@ pub(super) fn run_loop(
         new_weights: trainee.initialised().to_vec(),
     });
     let mut optimizer = AdamW::new(trainee.params(), cfg.weight_decay);
+    let mut loss_scale = cfg.precision.needs_loss_scaling().then(LossScale::default);
     let mut batch_rng = StdRng::seed_from_u64(cfg.seed);
     let mut dropout_rng = DropoutRng::new(cfg.seed.wrapping_add(1));
     let started = Instant::now();
@@ -116,9 +118,17 @@ pub(super) fn run_loop(
             if !loss_value.is_finite() {
                 return Err(TrainError::Diverged(loss_value));
             }
-            let grads = loss.backward()?;
             let lr = learning_rate(step, total_steps, warmup_steps, cfg.learning_rate);
-            optimizer.step(&grads, lr, cfg.grad_clip)?;
+            match &mut loss_scale {
+                Some(scale) => {
+                    let grads = (&loss * scale.scale())?.backward()?;
+                    let report = optimizer.step_scaled(&grads, lr, cfg.grad_clip, scale.scale())?;
+                    scale.update(!report.skipped);
+                }
+                None => {
+                    optimizer.step(&loss.backward()?, lr, cfg.grad_clip)?;
+                }
+            }
             step += 1;
             seen += indices.len();
             since_eval_loss += loss_value as f64;

@@ -87,6 +87,7 @@ fn prepare(job: &TokenTrainJob) -> Result<PreparedTokens, TrainError> {
         freeze: cfg.freeze,
         max_len: cfg.max_len,
         problem: None,
+        precision: cfg.precision,
     };
     let model = TokenClassifier::load(&job.model_dir, &opts)?;
     let train = tagged_tokens(&model, &job.train)?;

@@ -115,6 +115,22 @@ fn masked_softmax_matches_primitive_ops() {
 }
 
 #[test]
+fn batched_products_match_matmul() {
+    // (batch, heads, queries, head dim) against (batch, heads, keys, head dim), as attention has.
+    let (q, k) = (rand(&[2, 3, 5, 4], 11), rand(&[2, 3, 7, 4], 12));
+    let scores = |t: &[Tensor]| kernels::batched_product_transposed(&t[0], &t[1]).unwrap();
+    check(&[q.clone(), k.clone()], &scores, &|t| t[0].matmul(&t[1].t().unwrap()).unwrap(), 1e-5);
+    finite_differences(&[q.clone(), k.clone()], &scores);
+    finite_differences(&[k.clone(), q.clone()], &|t| scores(&[t[1].clone(), t[0].clone()]));
+    let (p, v) = (rand(&[2, 3, 5, 7], 13), rand(&[2, 3, 7, 4], 14));
+    let context = |t: &[Tensor]| kernels::batched_product(&t[0], &t[1]).unwrap();
+    check(&[p.clone(), v.clone()], &context, &|t| t[0].matmul(&t[1]).unwrap(), 1e-5);
+    finite_differences(&[p.clone(), v.clone()], &context);
+    finite_differences(&[v.clone(), p.clone()], &|t| context(&[t[1].clone(), t[0].clone()]));
+    assert!(kernels::batched_product(&p, &q).is_err(), "7 columns do not meet 5 rows");
+}
+
+#[test]
 fn bias_gelu_matches_primitive_ops() {
     let inputs = [rand(&[7, 40], 5), rand(&[40], 6)];
     let fused = |t: &[Tensor]| kernels::bias_gelu(&t[0], &t[1]).unwrap();

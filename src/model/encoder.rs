@@ -200,9 +200,11 @@ impl Attention {
         let k = split(self.key.forward(x)?, seq)?;
         let v = split(self.value.forward(x)?, seq)?;
         let scale = 1.0 / (self.head_dim as f64).sqrt();
-        let probs = masked_softmax(&q.matmul(&k.t()?)?, bias, scale)?;
+        let scores = if fused(&q) { kernels::batched_product_transposed(&q, &k)? } else { q.matmul(&k.t()?)? };
+        let probs = masked_softmax(&scores, bias, scale)?;
         let dropped = dropout(&probs, self.dropout, rng)?;
-        let context = dropped.matmul(&v)?.transpose(1, 2)?.reshape((batch, queries, hidden))?;
+        let context = if fused(&dropped) { kernels::batched_product(&dropped, &v)? } else { dropped.matmul(&v)? };
+        let context = context.transpose(1, 2)?.reshape((batch, queries, hidden))?;
         let out = self.output.forward_residual(&context, &queries_from, self.hidden_dropout, rng)?;
         Ok((self.norm.forward(&out)?, probs))
     }

@@ -1,14 +1,16 @@
 //! Fused CPU kernels for the encoder's hot chains, as candle custom ops with their own backward
-//! pass: LayerNorm, softmax (with scale and padding bias), bias + erf-GELU, bias (+ dropout) +
-//! residual, dropout masks, the embedding lookup, the product with a frozen weight (no weight gradient), and the int8
-//! matrix product of quantized models. Each is a plain loop over contiguous f32
-//! rows, split across threads by rows with rayon, each task's rows compiled for AVX2 and FMA where
-//! the CPU has them (`wide`); column sums (bias and LayerNorm parameter gradients) add fixed blocks
-//! of rows in a fixed order, so results repeat exactly. Frozen biases get no gradient.
+//! pass: the attention's batched products (one product per thread), LayerNorm, softmax (with
+//! scale and padding bias), bias + erf-GELU, bias (+ dropout) + residual, dropout masks, the
+//! embedding lookup, the product with a frozen weight (no weight gradient), and the int8 matrix
+//! product of quantized models. Each is a plain loop over contiguous f32 rows, split across
+//! threads by rows with rayon, each task's rows compiled for AVX2 and FMA where the CPU has them
+//! (`wide`); column sums (bias and LayerNorm parameter gradients) add fixed blocks of rows in a
+//! fixed order, so results repeat exactly. Frozen biases get no gradient.
 //!
 //! The ops run on the CPU in f32 only; `layers.rs` calls them when [`fused`] says so and keeps
 //! the primitive-op versions for other devices. Decision and measurements: docs/performance.md.
 
+mod batched_product;
 mod bias;
 mod embedding;
 mod frozen_product;
@@ -23,6 +25,7 @@ mod wide;
 
 use candle_core::{DType, Tensor};
 
+pub use batched_product::{batched_product, batched_product_transposed};
 pub use bias::{bias_add, bias_residual};
 pub use embedding::embedding;
 pub use frozen_product::frozen_product;

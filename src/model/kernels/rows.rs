@@ -4,7 +4,7 @@
 use candle_core::{bail, CpuStorage, Device, Layout, Result, Shape, Storage, Tensor};
 use rayon::prelude::*;
 
-pub use super::wide::wide;
+use super::wide::wide;
 
 /// Rows per parallel task: enough work per task that the 2-core split pays for itself.
 pub fn rows_per_task(width: usize) -> usize {

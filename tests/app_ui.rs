@@ -4,7 +4,7 @@
 #![cfg(feature = "gui")]
 
 use attune::app::AttuneApp;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 
 #[test]
@@ -23,6 +23,33 @@ fn every_pane_is_reachable_by_its_label() {
     harness.get_by_label("Refresh").click();
     harness.run();
     assert_eq!(harness.state().pane().title(), "Models");
+}
+
+#[test]
+fn the_train_pane_offers_mixed_precision() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::env::set_var("ATTUNE_CONFIG_DIR", tmp.path().join("config"));
+    let project_dir = tmp.path().join("sample");
+    attune::project::create_sample_project(&project_dir).unwrap();
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_ui_state(|ui, app: &mut AttuneApp| app.ui(ui), AttuneApp::new_for_tests());
+    harness.state_mut().shared.open_project(&project_dir);
+    harness.run();
+    harness.get_all_by_label("Train").next().unwrap().click();
+    harness.run();
+    harness.get_by_label("Advanced settings").click();
+    harness.run();
+    assert_eq!(harness.state().training_precision(), attune::model::Precision::F32);
+    let combo = harness
+        .get_all_by_label("Precision")
+        .find(|n| n.accesskit_node().role() == egui::accesskit::Role::ComboBox)
+        .expect("a Precision drop-down");
+    combo.click();
+    harness.run();
+    harness.get_by_label("bf16 mixed precision").click();
+    harness.run();
+    assert_eq!(harness.state().training_precision(), attune::model::Precision::Bf16);
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod targets;
 
 use super::label_loop::LabelLoop;
 use super::shared::{no_project_ui, Shared};
+use super::widgets::choice_ui;
 use crate::project::{Filter, Project, SortOrder, Split, Task, TextQuery};
 
 const ROW_HEIGHT: f32 = 22.0;
@@ -205,16 +206,9 @@ impl LabelPane {
             if !single {
                 return;
             }
-            let combo_label = ui.label("Label to set");
-            egui::ComboBox::from_id_salt("Label to set")
-                .selected_text(self.bulk_label.clone().unwrap_or_else(|| "choose a label".into()))
-                .show_ui(ui, |ui| {
-                    for l in &labels {
-                        ui.selectable_value(&mut self.bulk_label, Some(l.clone()), l);
-                    }
-                })
-                .response
-                .labelled_by(combo_label.id);
+            let shown = self.bulk_label.clone().unwrap_or_else(|| "choose a label".into());
+            let options = labels.iter().map(|l| (Some(l.clone()), l.clone()));
+            choice_ui(ui, "Label to set", shown, &mut self.bulk_label, options);
             let can_bulk = self.bulk_label.is_some() && !self.rows.is_empty();
             if ui.add_enabled(can_bulk, egui::Button::new("Label all shown")).clicked() {
                 if let (Some(label), Some(project)) = (self.bulk_label.clone(), shared.project.as_mut()) {

@@ -93,6 +93,11 @@ impl AttuneApp {
         self.train.history_sizes()
     }
 
+    /// The training precision chosen in the Train pane (for tests).
+    pub fn training_precision(&self) -> crate::model::Precision {
+        self.train.precision()
+    }
+
     /// Whether the Evaluate pane has a result to show (for tests).
     pub fn evaluated(&self) -> bool {
         self.evaluate.has_result()

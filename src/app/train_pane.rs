@@ -8,6 +8,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
 use super::shared::{no_project_ui, Pane, Shared};
 use super::train_form::{Draft, Preset};
+use super::widgets::choice_ui;
 use super::worker::{Job, DRAIN_BUDGET};
 use crate::model::{available_devices, resolve_model, ModelConfig, Precision};
 use crate::project::{project_tagged_data, project_training_data, Task};
@@ -69,6 +70,11 @@ impl Default for TrainPane {
 impl TrainPane {
     pub fn history_sizes(&self) -> (usize, usize, bool) {
         (self.history.loss.len(), self.history.accuracy.len(), self.history.finished)
+    }
+
+    /// The precision the settings form holds (for tests).
+    pub fn precision(&self) -> Precision {
+        self.draft.precision
     }
 
     pub fn poll(&mut self, shared: &mut Shared) {
@@ -236,16 +242,8 @@ impl TrainPane {
                 }
             }
             let devices = self.devices.get_or_insert_with(available_devices);
-            let combo_label = ui.label("Device");
-            egui::ComboBox::from_id_salt("Device")
-                .selected_text(self.device.clone())
-                .show_ui(ui, |ui| {
-                    for d in devices.iter() {
-                        ui.selectable_value(&mut self.device, d.clone(), d);
-                    }
-                })
-                .response
-                .labelled_by(combo_label.id);
+            let shown = self.device.clone();
+            choice_ui(ui, "Device", shown, &mut self.device, devices.iter().map(|d| (d.clone(), d.clone())));
             ui.toggle_value(&mut self.advanced, "Advanced settings");
         });
         if !self.advanced {
@@ -272,16 +270,8 @@ impl TrainPane {
             ui.checkbox(&mut d.freeze_embeddings, "Freeze embeddings");
             ui.checkbox(&mut d.class_weights, "Class weights (imbalanced labels)");
             ui.end_row();
-            let label = ui.label("Precision");
-            egui::ComboBox::from_id_salt("Precision")
-                .selected_text(d.precision.title())
-                .show_ui(ui, |ui| {
-                    for p in Precision::ALL {
-                        ui.selectable_value(&mut d.precision, p, p.title());
-                    }
-                })
-                .response
-                .labelled_by(label.id)
+            let shown = d.precision.title();
+            choice_ui(ui, "Precision", shown, &mut d.precision, Precision::ALL.map(|p| (p, p.title().to_string())))
                 .on_hover_text(
                     "bf16 or f16 run the matrix products in half precision with f32 weights: faster \
                      on a GPU, slower on the CPU. f16 scales the loss so small gradients survive.",

@@ -1,5 +1,5 @@
 //! Shared widgets: the confusion-matrix heat map (clickable cells, legend), probability bars,
-//! metric cards and the per-class scores table.
+//! metric cards, the per-class scores table, and a named drop-down.
 
 use egui::{Color32, Role, Sense, Vec2, WidgetInfo};
 
@@ -116,4 +116,26 @@ pub fn value_cards_ui(ui: &mut egui::Ui, cards: &[(&str, String)], note: &str) {
         }
         ui.label(note);
     });
+}
+
+/// A drop-down named `name` (its visible label, its id, and the name tests and screen readers
+/// find it by) that sets `value` to one of `options`, each shown with its text; `shown` is the
+/// closed drop-down's text. Returns the drop-down's response (for a hover text).
+pub fn choice_ui<T: Clone + PartialEq>(
+    ui: &mut egui::Ui,
+    name: &str,
+    shown: impl Into<egui::WidgetText>,
+    value: &mut T,
+    options: impl IntoIterator<Item = (T, String)>,
+) -> egui::Response {
+    let label = ui.label(name);
+    egui::ComboBox::from_id_salt(name)
+        .selected_text(shown)
+        .show_ui(ui, |ui| {
+            for (option, text) in options {
+                ui.selectable_value(value, option, text);
+            }
+        })
+        .response
+        .labelled_by(label.id)
 }

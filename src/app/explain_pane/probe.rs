@@ -3,6 +3,7 @@
 //! the Label pane) — the loop from an explanation back into the training data.
 
 use super::super::shared::Shared;
+use super::super::widgets::choice_ui;
 use super::ExplainPane;
 use crate::project::{now_ms, Annotation, Example, LabelSource, Op, Split, Task};
 
@@ -22,16 +23,9 @@ impl ExplainPane {
         let mut add = false;
         ui.horizontal(|ui| {
             ui.label("Add this text to the project as a new example labeled");
-            let combo_label = ui.label("Probe label");
-            egui::ComboBox::from_id_salt("Probe label")
-                .selected_text(self.probe_label.clone().unwrap_or_else(|| "choose".into()))
-                .show_ui(ui, |ui| {
-                    for l in &labels {
-                        ui.selectable_value(&mut self.probe_label, Some(l.clone()), l);
-                    }
-                })
-                .response
-                .labelled_by(combo_label.id);
+            let shown = self.probe_label.clone().unwrap_or_else(|| "choose".into());
+            let options = labels.iter().map(|l| (Some(l.clone()), l.clone()));
+            choice_ui(ui, "Probe label", shown, &mut self.probe_label, options);
             let can = self.probe_label.is_some() && has_text;
             add = ui.add_enabled(can, egui::Button::new("Add example")).clicked();
         });

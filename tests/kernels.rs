@@ -190,10 +190,50 @@ fn taylor_erf(x: f64) -> f64 {
 }
 
 #[test]
-fn frozen_product_gives_the_input_gradient_of_a_plain_product() {
-    let x = rand(&[9, 24], 11);
+fn linear_product_matches_matmul_in_values_and_both_gradients() {
+    // Odd sizes: edge tiles in every direction (the register tile is 6 × 16).
+    let (x, w) = (rand(&[13, 37], 11), rand(&[21, 37], 12));
+    let product = |t: &[Tensor]| kernels::linear_product(&t[0], &t[1]).unwrap();
+    check(&[x.clone(), w.clone()], &product, &|t| t[0].matmul(&t[1].t().unwrap()).unwrap(), 1e-4);
+    finite_differences(&[x.clone(), w.clone()], &product);
+    finite_differences(&[w.clone(), x.clone()], &|t| product(&[t[1].clone(), t[0].clone()]));
+    assert!(kernels::linear_product(&x, &rand(&[21, 36], 13)).is_err(), "37 features do not meet 36");
+}
+
+#[test]
+fn a_constant_weight_gets_no_gradient_and_the_input_still_does() {
+    let x = Var::from_tensor(&rand(&[9, 24], 11)).unwrap();
     let w = rand(&[17, 24], 12);
-    let frozen = |t: &[Tensor]| kernels::frozen_product(&t[0], &w).unwrap();
-    check(std::slice::from_ref(&x), &frozen, &|t| t[0].matmul(&w.t().unwrap()).unwrap(), 1e-4);
-    finite_differences(&[x], &frozen);
+    let loss = kernels::linear_product(x.as_tensor(), &w).unwrap().sqr().unwrap().sum_all().unwrap();
+    let grads = loss.backward().unwrap();
+    assert!(grads.get(&w).is_none(), "a frozen weight must not get a gradient");
+    let expected = (x.as_tensor().matmul(&w.t().unwrap()).unwrap() * 2.0).unwrap().matmul(&w).unwrap();
+    let dx = grads.get(x.as_tensor()).expect("the input's gradient");
+    assert!(max_diff(dx, &expected) < 1e-4, "dx differs by {}", max_diff(dx, &expected));
+}
+
+#[test]
+fn blocked_product_matches_the_definition_for_every_layout_and_edge() {
+    use attune::model::kernels::sgemm::{self, View};
+    let values = |n: usize, seed: u64| rand(&[n], seed).to_vec1::<f32>().unwrap();
+    // Sizes across the tile edges (6 rows, 16 columns), the depth block (256) and the row
+    // block (120); big enough ones run on several threads.
+    for (m, k, n) in [(1, 1, 1), (5, 3, 15), (7, 257, 17), (121, 300, 33), (130, 520, 40), (40, 64, 400), (6, 16, 16)] {
+        let (a, b) = (values(m * k, 1), values(k * n, 2));
+        for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+            // The same logical A (m × k) and B (k × n), stored transposed when asked.
+            let stored_a = if ta { View::row_major(&a, k, m).t() } else { View::row_major(&a, m, k) };
+            let stored_b = if tb { View::row_major(&b, n, k).t() } else { View::row_major(&b, k, n) };
+            let expected = sgemm::reference(stored_a, stored_b);
+            let got = sgemm::product_new(stored_a, stored_b);
+            let tol = 1e-5 * k as f32;
+            let worst = expected.iter().zip(&got).map(|(e, g)| (e - g).abs()).fold(0f32, f32::max);
+            assert!(worst < tol, "{m}x{k}x{n} (transposed {ta}, {tb}): off by {worst}");
+            // Accumulating adds to what is there.
+            let mut acc = vec![1.5f32; m * n];
+            sgemm::product(stored_a, stored_b, &mut acc, true);
+            let worst = expected.iter().zip(&acc).map(|(e, g)| (e + 1.5 - g).abs()).fold(0f32, f32::max);
+            assert!(worst < tol, "{m}x{k}x{n} accumulating: off by {worst}");
+        }
+    }
 }

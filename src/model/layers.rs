@@ -120,11 +120,9 @@ impl Linear {
             return Ok((y, dims));
         }
         let (y, out_dim) = match &self.weight {
-            // A constant weight under a tracked input (frozen layers, explanations): skip the
-            // weight gradient candle's matmul would compute.
-            LinearWeight::Dense(w) if fused(&x) && x.track_op() && !w.track_op() => {
-                (kernels::frozen_product(&x, w)?, w.dim(0)?)
-            }
+            // Our blocked product; its backward skips the gradient of a constant weight (frozen
+            // layers, explanations).
+            LinearWeight::Dense(w) if fused(&x) && fused(w) => (kernels::linear_product(&x, w)?, w.dim(0)?),
             LinearWeight::Dense(w) => (x.matmul(&w.t()?)?, w.dim(0)?),
             LinearWeight::Int8(m) => (kernels::int8_product(&x, m)?, m.out_dim()),
         };

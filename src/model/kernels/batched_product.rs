@@ -1,13 +1,14 @@
 //! The attention's batched matrix products (q·kᵀ and p·v, one small product per batch row and
 //! head) split across threads by product. candle runs a batch of products one after the other,
 //! each on both threads; at attention sizes (64 × 64 × 32) that leaves one core idle most of the
-//! time. Here each product runs on one thread (gemm without its own parallelism) and rayon
-//! spreads the products. The backward pass is two more batched products of the same kind.
+//! time. Here each product runs on one thread (our blocked product, `sgemm`) and rayon spreads
+//! the products. The backward pass is two more batched products of the same kind.
 
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::rows::cpu_slice;
+use super::sgemm::{self, View};
 
 /// C = op(A) · op(B) for each of `batch` pairs, op transposing when asked. A is stored as
 /// (batch, rows, cols) row-major; so is B.
@@ -22,17 +23,31 @@ struct BatchedProduct {
 struct Operand {
     rows: usize,
     cols: usize,
-    row_stride: isize,
-    col_stride: isize,
+    row_stride: usize,
+    col_stride: usize,
     batch_stride: usize,
+}
+
+impl Operand {
+    /// The `index`-th matrix of the batch stored in `data`.
+    fn matrix<'a>(&self, data: &'a [f32], index: usize) -> View<'a> {
+        let start = index * self.batch_stride;
+        View {
+            data: &data[start..start + self.batch_stride],
+            rows: self.rows,
+            cols: self.cols,
+            row_stride: self.row_stride,
+            col_stride: self.col_stride,
+        }
+    }
 }
 
 fn operand(dims: &[usize], transpose: bool) -> Result<Operand> {
     let &[_, r, c] = dims else { bail!("batched product needs (batch, rows, cols) operands, got {dims:?}") };
     Ok(if transpose {
-        Operand { rows: c, cols: r, row_stride: 1, col_stride: c as isize, batch_stride: r * c }
+        Operand { rows: c, cols: r, row_stride: 1, col_stride: c, batch_stride: r * c }
     } else {
-        Operand { rows: r, cols: c, row_stride: c as isize, col_stride: 1, batch_stride: r * c }
+        Operand { rows: r, cols: c, row_stride: c, col_stride: 1, batch_stride: r * c }
     })
 }
 
@@ -54,37 +69,12 @@ impl CustomOp2 for BatchedProduct {
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
         let (a, b) = (cpu_slice(s1, l1)?, cpu_slice(s2, l2)?);
         let (oa, ob, batch) = self.shapes(l1.dims(), l2.dims())?;
-        let (m, n, k) = (oa.rows, ob.cols, oa.cols);
+        let (m, n) = (oa.rows, ob.cols);
         let mut out = vec![0.0f32; batch * m * n];
         if m * n > 0 {
             out.par_chunks_mut(m * n).enumerate().for_each(|(i, c)| {
-                let (pa, pb) = (&a[i * oa.batch_stride..], &b[i * ob.batch_stride..]);
-                // SAFETY: `c` holds m × n values written with row stride n; `pa` and `pb` hold
-                // one stored matrix each, which the strides walk inside (checked by `shapes`
-                // and by `cpu_slice`, which returns exactly batch × r × c values).
-                unsafe {
-                    gemm::gemm(
-                        m,
-                        n,
-                        k,
-                        c.as_mut_ptr(),
-                        1,
-                        n as isize,
-                        false,
-                        pa.as_ptr(),
-                        oa.col_stride,
-                        oa.row_stride,
-                        pb.as_ptr(),
-                        ob.col_stride,
-                        ob.row_stride,
-                        0.0,
-                        1.0,
-                        false,
-                        false,
-                        false,
-                        gemm::Parallelism::None,
-                    )
-                }
+                let (pa, pb) = (oa.matrix(a, i), ob.matrix(b, i));
+                sgemm::product_on_this_thread(pa, pb, c);
             });
         }
         Ok((CpuStorage::F32(out), Shape::from((batch, m, n))))

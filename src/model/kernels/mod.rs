@@ -1,8 +1,8 @@
 //! Fused CPU kernels for the encoder's hot chains, as candle custom ops with their own backward
-//! pass: the attention's batched products (one product per thread), LayerNorm, softmax (with
-//! scale and padding bias), bias + erf-GELU, bias (+ dropout) + residual, dropout masks, the
-//! embedding lookup, the product with a frozen weight (no weight gradient), and the int8 matrix
-//! product of quantized models. Each is a plain loop over contiguous f32 rows, split across
+//! pass: the linear layers' products on our own blocked f32 product (`sgemm`; no weight gradient
+//! for a frozen weight), the attention's batched products (one product per thread), LayerNorm,
+//! softmax (with scale and padding bias), bias + erf-GELU, bias (+ dropout) + residual, dropout
+//! masks, the embedding lookup, and the int8 matrix product of quantized models. Each is a plain loop over contiguous f32 rows, split across
 //! threads by rows with rayon, each task's rows compiled for AVX2 and FMA where the CPU has them
 //! (`wide`); column sums (bias and LayerNorm parameter gradients) add fixed blocks of rows in a
 //! fixed order, so results repeat exactly. Frozen biases get no gradient.
@@ -13,13 +13,14 @@
 mod batched_product;
 mod bias;
 mod embedding;
-mod frozen_product;
 mod gelu;
 mod int8_product;
 mod layer_norm;
 mod mask;
 mod math;
+mod matrix_product;
 mod rows;
+pub mod sgemm;
 mod softmax;
 mod wide;
 
@@ -28,12 +29,12 @@ use candle_core::{DType, Tensor};
 pub use batched_product::{batched_product, batched_product_transposed};
 pub use bias::{bias_add, bias_residual};
 pub use embedding::embedding;
-pub use frozen_product::frozen_product;
 pub use gelu::bias_gelu;
 pub use int8_product::int8_product;
 pub use layer_norm::layer_norm;
 pub use mask::apply_mask;
 pub use math::{erf, exp};
+pub use matrix_product::linear_product;
 pub use softmax::{masked_softmax, softmax};
 
 /// Whether the fused kernels can run on this tensor (a CPU f32 tensor).

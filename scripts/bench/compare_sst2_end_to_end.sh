@@ -8,7 +8,8 @@
 #   scripts/bench/compare_sst2_end_to_end.sh              # lr 5e-5 (the PyTorch script's default)
 #   LR=1e-4 scripts/bench/compare_sst2_end_to_end.sh      # Attune's default for this model size
 #
-# Needs: cargo build --release (target/release/attune), the venv /opt/attune-pyref, the data in
+# Needs: cargo build --release (target/release/attune), the venv /opt/attune-pyref, GNU time
+# (/usr/bin/time, Debian package `time`), the data in
 # ../shared/data/sst2. Each job takes minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -7,8 +7,8 @@ unsafe extern "C" {
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
 }
 
-/// mimalloc v2's `mi_option_purge_delay` (between `eager_commit_delay` = 14 and
-/// `use_numa_nodes` = 16 in its `mi_option_e`).
+/// mimalloc's `mi_option_purge_delay`: index 15 of `mi_option_e` in both v2 and v3 (the build
+/// links v3; checked in libmimalloc-sys 0.1.49's headers).
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 
 /// mimalloc hands freed memory back to the OS after 10 ms; every forward and backward pass then

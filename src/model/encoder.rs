@@ -60,8 +60,9 @@ pub enum Needs {
     AllTokensAndAttention,
     /// Only the first position's last hidden state (a sequence classifier's [CLS] token): the
     /// last layer computes its query, attention output and feed-forward block for that position
-    /// alone (keys and values still come from every position), about 14 % of MiniLM-L6's linear-layer products (10 of the last layer's 12 h²-sized parts).
-    /// `hidden` then has one position.
+    /// alone (keys and values still come from every position), about 14 % of MiniLM-L6's
+    /// linear-layer products (10 of the last layer's 12 h²-sized parts). `hidden` then has one
+    /// position.
     FirstToken,
 }
 

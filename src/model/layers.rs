@@ -188,13 +188,17 @@ pub fn activate(x: &Tensor, activation: Activation) -> candle_core::Result<Tenso
 }
 
 /// The seeded random source of dropout masks. Present only in training; absent means eval mode.
+/// On the CPU the masks come from this generator; on a GPU they are drawn on the device (copying
+/// host-drawn masks there made a training step 8 times slower on an H200), from the device's own
+/// generator, seeded once from this one.
 pub struct DropoutRng {
     rng: SmallRng,
+    device_seeded: bool,
 }
 
 impl DropoutRng {
     pub fn new(seed: u64) -> Self {
-        Self { rng: SmallRng::seed_from_u64(seed) }
+        Self { rng: SmallRng::seed_from_u64(seed), device_seeded: false }
     }
 
     /// A dropout mask of `count` values: 0 with probability `p`, 1/(1-p) otherwise; None when
@@ -211,15 +215,36 @@ impl DropoutRng {
 
     /// Zeroes each element with probability `p` and scales the rest by 1/(1-p).
     pub fn apply(&mut self, x: &Tensor, p: f64) -> candle_core::Result<Tensor> {
+        if p <= 0.0 {
+            return Ok(x.clone());
+        }
+        if !x.device().is_cpu() {
+            return self.apply_on_device(x, p);
+        }
         let Some(mask) = self.mask(x.elem_count(), p) else {
             return Ok(x.clone());
         };
         if fused(x) {
             return kernels::apply_mask(x, mask);
         }
-        let mask = Tensor::from_vec(mask, x.shape(), &Device::Cpu)?.to_device(x.device())?;
+        let mask = Tensor::from_vec(mask, x.shape(), &Device::Cpu)?;
         x.mul(&mask.to_dtype(x.dtype())?)
     }
+
+    /// Dropout with the mask drawn by the device itself: uniform numbers, kept where ≥ `p`.
+    fn apply_on_device(&mut self, x: &Tensor, p: f64) -> candle_core::Result<Tensor> {
+        if !self.device_seeded {
+            x.device().set_seed(self.rng.random::<u64>())?;
+            self.device_seeded = true;
+        }
+        x.mul(&device_mask(x, p)?)
+    }
+}
+
+/// A dropout mask for `x` drawn by `x`'s own device: 0 with probability `p`, 1/(1-p) otherwise.
+fn device_mask(x: &Tensor, p: f64) -> candle_core::Result<Tensor> {
+    let uniform = Tensor::rand(0f32, 1f32, x.shape(), x.device())?;
+    uniform.ge(p)?.to_dtype(x.dtype())? * (1.0 / (1.0 - p))
 }
 
 /// Applies dropout when training (an rng is given), and passes `x` through otherwise.
@@ -237,4 +262,24 @@ pub fn attention_bias(mask: &Tensor) -> candle_core::Result<Tensor> {
     let mask = mask.to_dtype(DType::F32)?;
     let bias = ((mask.ones_like()? - &mask)? * f32::MIN as f64)?;
     bias.reshape((batch, 1, 1, seq))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The mask a GPU draws for itself (here drawn by the CPU device, the same tensor ops): the
+    /// right share of zeros, every other value 1/(1-p), so the expected value is unchanged.
+    #[test]
+    fn device_mask_drops_the_right_share_and_rescales_the_rest() {
+        let p = 0.1;
+        let x = Tensor::ones((200, 500), DType::F32, &Device::Cpu).unwrap();
+        let mask: Vec<f32> = device_mask(&x, p).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        let dropped = mask.iter().filter(|&&m| m == 0.0).count() as f64 / mask.len() as f64;
+        assert!((dropped - p).abs() < 0.005, "dropped share {dropped}, expected {p}");
+        let scale = (1.0 / (1.0 - p)) as f32;
+        assert!(mask.iter().all(|&m| m == 0.0 || (m - scale).abs() < 1e-6));
+        let mean = mask.iter().map(|&m| m as f64).sum::<f64>() / mask.len() as f64;
+        assert!((mean - 1.0).abs() < 0.01, "mean {mean}");
+    }
 }

@@ -42,11 +42,11 @@ nproc | tee -a "$LOG"
 
 # The CUDA 13 runtime and cuBLAS: the ones PyTorch's wheels brought, when no toolkit is installed.
 site=$("$PY" -c 'import site; print(site.getsitepackages()[0])')
-libdir=$(dirname "$(find "$site/nvidia" /usr/local/cuda*/lib64 -name 'libcublasLt.so.13*' 2>/dev/null | head -1)")
-export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-for lib in libcudart.so.13 libcurand.so.10; do
-  extra=$(find "$site/nvidia" -name "$lib*" 2>/dev/null | head -1)
-  [[ -n "$extra" ]] && export LD_LIBRARY_PATH="$(dirname "$extra"):$LD_LIBRARY_PATH"
+for lib in libcublasLt.so.13 libcudart.so.13 libcurand.so.10; do
+  found=$(find "$site/nvidia" /usr/local/cuda*/lib64 -name "$lib*" 2>/dev/null | head -1)
+  dir=$(dirname "${found:-.}")
+  [[ -n "$found" && ":${LD_LIBRARY_PATH:-}:" != *":$dir:"* ]] &&
+    export LD_LIBRARY_PATH="$dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 done
 say "libraries: $LD_LIBRARY_PATH"
 

@@ -2,10 +2,11 @@
 //! pass: the linear layers' products on our own blocked f32 product (`sgemm`; no weight gradient
 //! for a frozen weight), the attention's batched products (one product per thread), LayerNorm,
 //! softmax (with scale and padding bias), bias + erf-GELU, bias (+ dropout) + residual, dropout
-//! masks, the embedding lookup, and the int8 matrix product of quantized models. Each is a plain loop over contiguous f32 rows, split across
-//! threads by rows with rayon, each task's rows compiled for AVX2 and FMA where the CPU has them
-//! (`wide`); column sums (bias and LayerNorm parameter gradients) add fixed blocks of rows in a
-//! fixed order, so results repeat exactly. Frozen biases get no gradient.
+//! masks, the embedding lookup, and the int8 matrix product of quantized models. Each is a plain
+//! loop over contiguous f32 rows, split across threads by rows with rayon, each task's rows
+//! compiled for AVX2 and FMA where the CPU has them (`wide`); column sums (bias and LayerNorm
+//! parameter gradients) add fixed blocks of rows in a fixed order, so results repeat exactly.
+//! Frozen biases get no gradient.
 //!
 //! The ops run on the CPU in f32 only; `layers.rs` calls them when [`fused`] says so and keeps
 //! the primitive-op versions for other devices. Decision and measurements: docs/performance.md.

@@ -105,9 +105,13 @@ pub fn product_on_this_thread(a: View, b: View, c: &mut [f32]) {
     if c.is_empty() {
         return;
     }
-    if a.cols == 0 || !available() {
-        // SAFETY: `c` holds exactly the a.rows × b.cols values written.
+    if a.cols == 0 {
+        // SAFETY: `c` holds exactly the a.rows × b.cols values written (zeros).
         return unsafe { product_raw(a, b, c.as_mut_ptr(), false) };
+    }
+    if !available() {
+        // SAFETY: as above; one thread, as the caller asked.
+        return unsafe { fallback(a, b, c.as_mut_ptr(), false, gemm::Parallelism::None) };
     }
     // SAFETY: as above; `available` checked the CPU.
     unsafe { serial_raw(a, b, c.as_mut_ptr(), b.cols, false) }
@@ -133,7 +137,7 @@ unsafe fn product_raw(a: View, b: View, c: *mut f32, accumulate: bool) {
     }
     if !available() {
         // SAFETY: as above.
-        return unsafe { fallback(a, b, c, accumulate) };
+        return unsafe { fallback(a, b, c, accumulate, gemm::Parallelism::Rayon(rayon::current_num_threads())) };
     }
     let threads = rayon::current_num_threads();
     if threads == 1 || m * n * k < SERIAL_WORK {
@@ -249,11 +253,11 @@ unsafe fn serial_raw(a: View, b: View, c: *mut f32, ldc: usize, accumulate: bool
     });
 }
 
-/// The gemm crate's product, for CPUs without AVX2 and FMA.
+/// The gemm crate's product, for CPUs without AVX2 and FMA, on the threads `parallelism` allows.
 ///
 /// # Safety
 /// As for [`product_raw`].
-unsafe fn fallback(a: View, b: View, c: *mut f32, accumulate: bool) {
+unsafe fn fallback(a: View, b: View, c: *mut f32, accumulate: bool, parallelism: gemm::Parallelism) {
     let (m, n, k) = (a.rows, b.cols, a.cols);
     // SAFETY: the views were checked to lie inside their slices and `c` holds m × n values of
     // row stride n (the caller's contract); gemm reads C only when accumulating.
@@ -277,7 +281,7 @@ unsafe fn fallback(a: View, b: View, c: *mut f32, accumulate: bool) {
             false,
             false,
             false,
-            gemm::Parallelism::Rayon(rayon::current_num_threads()),
+            parallelism,
         )
     }
 }

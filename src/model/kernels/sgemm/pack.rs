@@ -73,7 +73,7 @@ fn pack_panel(m: View, first: usize, live: usize, p0: usize, depth: usize, width
 
 /// Runs of `W` contiguous values, one per depth step. With the length a constant the copy
 /// compiles to a few vector moves; a run of runtime length was a `memmove` call per run (2.9 %
-/// of a training step, most of it call overhead on 24- and 64-byte runs).
+/// of a training profile's samples, most of it call overhead on 24- and 64-byte runs).
 fn copy_runs<const W: usize>(m: View, base: usize, dst: &mut [f32]) {
     for (p, d) in dst.chunks_exact_mut(W).enumerate() {
         let start = base + p * m.col_stride;

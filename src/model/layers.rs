@@ -208,8 +208,8 @@ impl DropoutRng {
     /// Drawn in parallel blocks, each from its own generator seeded from this one and the
     /// block's index (so the mask does not depend on the number of threads), four 16-bit draws
     /// per 64-bit number: drawn one value at a time on one thread, the masks took 25–38 ms of a
-    /// 700 ms MiniLM training step with the other core idle (now 14–31 ms, with the machine's noise). A 16-bit draw
-    /// resolves the keep probability to 1/65536.
+    /// 700 ms MiniLM training step with the other core idle (now 14–31 ms, with the machine's
+    /// noise). A 16-bit draw resolves the keep probability to 1/65536.
     pub fn mask(&mut self, count: usize, p: f64) -> Option<Vec<f32>> {
         if p <= 0.0 {
             return None;

@@ -17,9 +17,7 @@ fn masked_grad_and_sums(g: &[f32], mask: Option<&[f32]>, width: usize) -> (Optio
             let mut d = vec![0.0f32; g.len()];
             let sums = par_rows_with_sums(&mut d, width, 1, |r, d, acc| {
                 let (gr, mr) = (&g[r * width..(r + 1) * width], &m[r * width..(r + 1) * width]);
-                for i in 0..width {
-                    d[i] = gr[i] * mr[i];
-                }
+                d.iter_mut().zip(gr.iter().zip(mr)).for_each(|(d, (&g, &m))| *d = g * m);
                 acc[0].iter_mut().zip(d.iter()).for_each(|(a, d)| *a += d);
             });
             (Some(d), sums.into_iter().next().unwrap_or_default())
@@ -39,9 +37,7 @@ impl CustomOp2 for BiasAdd {
         let mut out = vec![0.0f32; x.len()];
         par_rows(&mut out, width, |r, o| {
             let row = &x[r * width..(r + 1) * width];
-            for i in 0..width {
-                o[i] = row[i] + b[i];
-            }
+            o.iter_mut().zip(row.iter().zip(b)).for_each(|(o, (&x, &b))| *o = x + b);
         });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
@@ -84,14 +80,11 @@ impl CustomOp3 for BiasResidual {
             match mask {
                 Some(m) => {
                     let mr = &m[span];
-                    for i in 0..width {
-                        o[i] = (row[i] + b[i]) * mr[i] + rr[i];
-                    }
+                    let inputs = row.iter().zip(b).zip(mr.iter().zip(rr));
+                    o.iter_mut().zip(inputs).for_each(|(o, ((&x, &b), (&m, &r)))| *o = (x + b) * m + r);
                 }
                 None => {
-                    for i in 0..width {
-                        o[i] = row[i] + b[i] + rr[i];
-                    }
+                    o.iter_mut().zip(row.iter().zip(b).zip(rr)).for_each(|(o, ((&x, &b), &r))| *o = x + b + r);
                 }
             }
         });

@@ -3,7 +3,7 @@
 
 use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
-use super::math::{erf, exp};
+use super::math::{erf, erf_given_exp, exp};
 use super::rows::{cpu_slice, cpu_tensor, par_rows, par_rows_with_sums, with_f32};
 
 const FRAC_1_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
@@ -17,9 +17,11 @@ fn gelu(u: f32) -> f32 {
     0.5 * u * (1.0 + erf(u * FRAC_1_SQRT_2))
 }
 
+/// gelu'(u) = Φ(u) + u·φ(u); Φ's erf and φ share one exponential, exp(−u²/2).
 #[inline(always)]
 fn gelu_grad(u: f32) -> f32 {
-    0.5 * (1.0 + erf(u * FRAC_1_SQRT_2)) + u * INV_SQRT_2PI * exp(-0.5 * u * u)
+    let gaussian = exp(-0.5 * u * u);
+    0.5 * (1.0 + erf_given_exp(u * FRAC_1_SQRT_2, gaussian)) + u * INV_SQRT_2PI * gaussian
 }
 
 /// d = g ⊙ gelu'(x + b) for one row.
@@ -41,8 +43,8 @@ impl CustomOp2 for BiasGelu {
         let mut out = vec![0.0f32; x.len()];
         par_rows(&mut out, width, |r, o| {
             let row = &x[r * width..(r + 1) * width];
-            for i in 0..width {
-                o[i] = gelu(row[i] + b[i]);
+            for ((o, &x), &b) in o.iter_mut().zip(row).zip(b) {
+                *o = gelu(x + b);
             }
         });
         Ok((CpuStorage::F32(out), l1.shape().clone()))

@@ -40,8 +40,8 @@ impl CustomOp3 for LayerNormOp {
         par_rows(&mut out, width, |r, o| {
             let row = &x[r * width..(r + 1) * width];
             let (mean, rstd) = stats(row, self.eps);
-            for i in 0..width {
-                o[i] = (row[i] - mean) * rstd * gamma[i] + beta[i];
+            for ((o, &x), (&g, &b)) in o.iter_mut().zip(row).zip(gamma.iter().zip(beta)) {
+                *o = (x - mean) * rstd * g + b;
             }
         });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
@@ -63,19 +63,23 @@ impl CustomOp3 for LayerNormOp {
                     let sums = par_rows_with_sums(&mut dx, width, 2, |r, d, acc| {
                         let (row, gr) = (&x[r * width..(r + 1) * width], &g[r * width..(r + 1) * width]);
                         let (mean, rstd) = stats(row, self.eps);
-                        for i in 0..width {
-                            let xhat = (row[i] - mean) * rstd;
-                            acc[0][i] += gr[i] * xhat;
-                            acc[1][i] += gr[i];
-                            d[i] = gr[i] * gamma[i];
+                        let [dgamma, dbeta] = acc else { return };
+                        // Iterators, not indices: indexed loops over six slices kept their
+                        // bounds checks and did not vectorize.
+                        let sums = dgamma.iter_mut().zip(dbeta.iter_mut());
+                        for (((d, &x), (&g, &gm)), (dg, db)) in
+                            d.iter_mut().zip(row).zip(gr.iter().zip(gamma)).zip(sums)
+                        {
+                            *dg += g * (x - mean) * rstd;
+                            *db += g;
+                            *d = g * gm;
                         }
                         // d holds dx̂ until the last loop.
                         let n = width as f32;
                         let m1 = lane_sum(d, |v| v) / n;
                         let m2 = lane_sum2(d, row, |dxhat, x| dxhat * (x - mean) * rstd) / n;
-                        for i in 0..width {
-                            let xhat = (row[i] - mean) * rstd;
-                            d[i] = rstd * (d[i] - m1 - xhat * m2);
+                        for (d, &x) in d.iter_mut().zip(row) {
+                            *d = rstd * (*d - m1 - (x - mean) * rstd * m2);
                         }
                     });
                     (dx, sums)

@@ -43,9 +43,7 @@ fn backward(probs: &Tensor, grad: &Tensor, scale: f32) -> Result<Tensor> {
         par_rows(&mut dx, width, |r, d| {
             let (p, g) = (&p[r * width..(r + 1) * width], &g[r * width..(r + 1) * width]);
             let dot = lane_sum2(p, g, |p, g| p * g);
-            for i in 0..width {
-                d[i] = scale * p[i] * (g[i] - dot);
-            }
+            d.iter_mut().zip(p.iter().zip(g)).for_each(|(d, (&p, &g))| *d = scale * p * (g - dot));
         });
         dx
     })?;

@@ -2,9 +2,8 @@
 //! = 1024 rows): bias + erf-GELU over the 1536-wide intermediate layer and LayerNorm over the
 //! 384-wide hidden states, forward alone and forward + backward (the backward of a weighted sum
 //! of the output, whose own ops are the same in every build, so differences between builds are
-//! the kernels'), and the dropout masks of one training step (6 of the attention probabilities'
-//! 786,432 values, 13 of the hidden states' 393,216). Prints medians in ms; the kernels' share
-//! of a training step is in docs/performance.md.
+//! the kernels'). Prints medians in ms; the kernels' share of a training step is in
+//! docs/performance.md.
 //!
 //! `cargo run --release --example kernels_bench -- [--reps N]`
 
@@ -63,15 +62,5 @@ fn main() -> anyhow::Result<()> {
     let (f, fb) =
         time(reps, &weights, || kernels::layer_norm(h.as_tensor(), gamma.as_tensor(), beta.as_tensor(), 1e-12))?;
     println!("LayerNorm   (1024 × 384)    forward {f:7.3}   forward + backward {fb:7.3}");
-    let mut masks = Vec::new();
-    for rep in 0..reps as u64 {
-        let t = Instant::now();
-        let sizes = std::iter::repeat_n(16 * 12 * 64 * 64, 6).chain(std::iter::repeat_n(1024 * 384, 13));
-        let drawn: usize =
-            sizes.enumerate().map(|(i, n)| kernels::dropout_mask(n, 0.1, rep * 100 + i as u64).len()).sum();
-        masks.push(t.elapsed().as_secs_f64());
-        assert_eq!(drawn, 6 * 786_432 + 13 * 393_216);
-    }
-    println!("dropout masks of a step (9.8 M values)  {:7.3}", median_ms(masks));
     Ok(())
 }

@@ -33,7 +33,7 @@ pub use embedding::embedding;
 pub use gelu::bias_gelu;
 pub use int8_product::int8_product;
 pub use layer_norm::layer_norm;
-pub use mask::{apply_mask, dropout_mask};
+pub use mask::apply_mask;
 pub use math::{erf, exp};
 pub use matrix_product::linear_product;
 pub use softmax::{masked_softmax, softmax};

@@ -70,7 +70,8 @@ impl CustomOp3 for LayerNormOp {
                         for (((d, &x), (&g, &gm)), (dg, db)) in
                             d.iter_mut().zip(row).zip(gr.iter().zip(gamma)).zip(sums)
                         {
-                            *dg += g * (x - mean) * rstd;
+                            let xhat = (x - mean) * rstd;
+                            *dg += g * xhat;
                             *db += g;
                             *d = g * gm;
                         }
@@ -79,7 +80,8 @@ impl CustomOp3 for LayerNormOp {
                         let m1 = lane_sum(d, |v| v) / n;
                         let m2 = lane_sum2(d, row, |dxhat, x| dxhat * (x - mean) * rstd) / n;
                         for (d, &x) in d.iter_mut().zip(row) {
-                            *d = rstd * (*d - m1 - (x - mean) * rstd * m2);
+                            let xhat = (x - mean) * rstd;
+                            *d = rstd * (*d - m1 - xhat * m2);
                         }
                     });
                     (dx, sums)

@@ -31,15 +31,11 @@ fn pack_panel(m: View, first: usize, live: usize, p0: usize, depth: usize, width
     let base = first * m.row_stride + p0 * m.col_stride;
     if m.row_stride == 1 && live == width {
         // The panel's values for one depth step are contiguous in memory: copy them as a run.
+        // The panel widths the product uses, as constants (see `copy_runs`).
         match width {
-            MR => copy_runs::<MR>(m, base, dst),
-            NR => copy_runs::<NR>(m, base, dst),
-            _ => {
-                for (p, d) in dst.chunks_exact_mut(width).enumerate() {
-                    let start = base + p * m.col_stride;
-                    d.copy_from_slice(&m.data[start..start + width]);
-                }
-            }
+            MR => copy_runs(m, base, MR, dst),
+            NR => copy_runs(m, base, NR, dst),
+            _ => copy_runs(m, base, width, dst),
         }
         return;
     }
@@ -71,12 +67,13 @@ fn pack_panel(m: View, first: usize, live: usize, p0: usize, depth: usize, width
     }
 }
 
-/// Runs of `W` contiguous values, one per depth step. With the length a constant the copy
-/// compiles to a few vector moves; a run of runtime length was a `memmove` call per run (2.9 %
-/// of a training profile's samples, most of it call overhead on 24- and 64-byte runs).
-fn copy_runs<const W: usize>(m: View, base: usize, dst: &mut [f32]) {
-    for (p, d) in dst.chunks_exact_mut(W).enumerate() {
+/// Runs of `width` contiguous values, one per depth step. Inlined where `width` is a constant,
+/// the copy compiles to a few vector moves; a run of runtime length was a `memmove` call per run
+/// (2.9 % of a training profile's samples, most of it call overhead on 24- and 64-byte runs).
+#[inline(always)]
+fn copy_runs(m: View, base: usize, width: usize, dst: &mut [f32]) {
+    for (p, d) in dst.chunks_exact_mut(width).enumerate() {
         let start = base + p * m.col_stride;
-        d.copy_from_slice(&m.data[start..start + W]);
+        d.copy_from_slice(&m.data[start..start + width]);
     }
 }

@@ -12,6 +12,10 @@ use std::time::Instant;
 use attune::model::kernels::sgemm::{self, View};
 use candle_core::{Device, Tensor};
 
+// The app's allocator, so the products see the same page behaviour as in training.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// (in_dim, out_dim) of the linear layers: MiniLM-L6 (hidden 384) then BERT-base (hidden 768).
 const SHAPES: [(usize, usize); 6] = [(384, 384), (384, 1536), (1536, 384), (768, 768), (768, 3072), (3072, 768)];
 

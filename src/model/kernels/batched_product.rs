@@ -5,9 +5,8 @@
 //! the products. The backward pass is two more batched products of the same kind.
 
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
-use rayon::prelude::*;
 
-use super::rows::cpu_slice;
+use super::rows::{cpu_slice, par_chunks_new};
 use super::sgemm::{self, View};
 
 /// C = op(A) · op(B) for each of `batch` pairs, op transposing when asked. A is stored as
@@ -70,13 +69,10 @@ impl CustomOp2 for BatchedProduct {
         let (a, b) = (cpu_slice(s1, l1)?, cpu_slice(s2, l2)?);
         let (oa, ob, batch) = self.shapes(l1.dims(), l2.dims())?;
         let (m, n) = (oa.rows, ob.cols);
-        let mut out = vec![0.0f32; batch * m * n];
-        if m * n > 0 {
-            out.par_chunks_mut(m * n).enumerate().for_each(|(i, c)| {
-                let (pa, pb) = (oa.matrix(a, i), ob.matrix(b, i));
-                sgemm::product_on_this_thread(pa, pb, c);
-            });
-        }
+        let out = par_chunks_new(batch * m * n, m * n, |i, c| {
+            let (pa, pb) = (oa.matrix(a, i), ob.matrix(b, i));
+            sgemm::product_on_this_thread(pa, pb, c);
+        });
         Ok((CpuStorage::F32(out), Shape::from((batch, m, n))))
     }
 

@@ -14,8 +14,7 @@ struct BiasAdd;
 fn masked_grad_and_sums(g: &[f32], mask: Option<&[f32]>, width: usize) -> (Option<Vec<f32>>, Vec<f32>) {
     match mask {
         Some(m) => {
-            let mut d = vec![0.0f32; g.len()];
-            let sums = par_rows_with_sums(&mut d, width, 1, |r, d, acc| {
+            let (d, sums) = par_rows_with_sums(g.len(), width, 1, |r, d, acc| {
                 let (gr, mr) = (&g[r * width..(r + 1) * width], &m[r * width..(r + 1) * width]);
                 d.iter_mut().zip(gr.iter().zip(mr)).for_each(|(d, (&g, &m))| *d = g * m);
                 acc[0].iter_mut().zip(d.iter()).for_each(|(a, d)| *a += d);
@@ -34,8 +33,7 @@ impl CustomOp2 for BiasAdd {
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
         let (x, b) = (cpu_slice(s1, l1)?, cpu_slice(s2, l2)?);
         let width = b.len();
-        let mut out = vec![0.0f32; x.len()];
-        par_rows(&mut out, width, |r, o| {
+        let out = par_rows(x.len(), width, |r, o| {
             let row = &x[r * width..(r + 1) * width];
             o.iter_mut().zip(row.iter().zip(b)).for_each(|(o, (&x, &b))| *o = x + b);
         });
@@ -73,8 +71,7 @@ impl CustomOp3 for BiasResidual {
         let (x, b, res) = (cpu_slice(s1, l1)?, cpu_slice(s2, l2)?, cpu_slice(s3, l3)?);
         let width = b.len();
         let mask = self.mask.as_deref().map(|m| m.as_slice());
-        let mut out = vec![0.0f32; x.len()];
-        par_rows(&mut out, width, |r, o| {
+        let out = par_rows(x.len(), width, |r, o| {
             let span = r * width..(r + 1) * width;
             let (row, rr) = (&x[span.clone()], &res[span.clone()]);
             match mask {

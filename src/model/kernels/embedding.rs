@@ -4,7 +4,7 @@
 
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Storage, Tensor};
 
-use super::rows::{cpu_slice, cpu_tensor, with_f32};
+use super::rows::{cpu_slice, cpu_tensor, par_chunks_new, with_f32};
 
 struct Embedding;
 
@@ -52,7 +52,7 @@ impl CustomOp2 for Embedding {
         let Storage::Cpu(ids) = &*storage else { bail!("embedding runs on the CPU only") };
         let ids = indices(ids, layout, rows)?;
         let dtable = with_f32(grad, |g| {
-            let mut d = vec![0.0f32; rows * width];
+            let mut d = par_chunks_new(rows * width, 1 << 16, |_, _| {});
             for (k, &i) in ids.iter().enumerate() {
                 let row = &mut d[i * width..(i + 1) * width];
                 row.iter_mut().zip(&g[k * width..(k + 1) * width]).for_each(|(d, g)| *d += g);

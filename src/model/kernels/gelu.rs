@@ -40,8 +40,7 @@ impl CustomOp2 for BiasGelu {
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
         let (x, b) = (cpu_slice(s1, l1)?, cpu_slice(s2, l2)?);
         let width = b.len();
-        let mut out = vec![0.0f32; x.len()];
-        par_rows(&mut out, width, |r, o| {
+        let out = par_rows(x.len(), width, |r, o| {
             let row = &x[r * width..(r + 1) * width];
             for ((o, &x), &b) in o.iter_mut().zip(row).zip(b) {
                 *o = gelu(x + b);
@@ -56,18 +55,15 @@ impl CustomOp2 for BiasGelu {
         let (dx, sums) = with_f32(x, |x| {
             with_f32(b, |b| {
                 with_f32(grad, |g| {
-                    let mut dx = vec![0.0f32; x.len()];
                     let span = |r: usize| r * width..(r + 1) * width;
-                    let sums = if bias_gradient {
-                        par_rows_with_sums(&mut dx, width, 1, |r, d, acc| {
+                    if bias_gradient {
+                        par_rows_with_sums(x.len(), width, 1, |r, d, acc| {
                             gelu_backward_row(&x[span(r)], b, &g[span(r)], d);
                             acc[0].iter_mut().zip(d.iter()).for_each(|(a, d)| *a += d);
                         })
                     } else {
-                        par_rows(&mut dx, width, |r, d| gelu_backward_row(&x[span(r)], b, &g[span(r)], d));
-                        Vec::new()
-                    };
-                    (dx, sums)
+                        (par_rows(x.len(), width, |r, d| gelu_backward_row(&x[span(r)], b, &g[span(r)], d)), Vec::new())
+                    }
                 })
             })
         })???;

@@ -36,8 +36,7 @@ impl CustomOp3 for LayerNormOp {
     ) -> Result<(CpuStorage, Shape)> {
         let (x, gamma, beta) = (cpu_slice(s1, l1)?, cpu_slice(s2, l2)?, cpu_slice(s3, l3)?);
         let width = gamma.len();
-        let mut out = vec![0.0f32; x.len()];
-        par_rows(&mut out, width, |r, o| {
+        let out = par_rows(x.len(), width, |r, o| {
             let row = &x[r * width..(r + 1) * width];
             let (mean, rstd) = stats(row, self.eps);
             for ((o, &x), (&g, &b)) in o.iter_mut().zip(row).zip(gamma.iter().zip(beta)) {
@@ -59,8 +58,7 @@ impl CustomOp3 for LayerNormOp {
         let (dx, sums) = with_f32(x, |x| {
             with_f32(gamma, |gamma| {
                 with_f32(grad, |g| {
-                    let mut dx = vec![0.0f32; x.len()];
-                    let sums = par_rows_with_sums(&mut dx, width, 2, |r, d, acc| {
+                    let (dx, sums) = par_rows_with_sums(x.len(), width, 2, |r, d, acc| {
                         let (row, gr) = (&x[r * width..(r + 1) * width], &g[r * width..(r + 1) * width]);
                         let (mean, rstd) = stats(row, self.eps);
                         let [dgamma, dbeta] = acc else { return };

@@ -3,9 +3,7 @@
 
 use candle_core::{bail, CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 
-use rayon::prelude::*;
-
-use super::rows::{cpu_slice, cpu_tensor, with_f32};
+use super::rows::{cpu_slice, cpu_tensor, par_chunks_new, with_f32};
 
 struct Mask {
     mask: Vec<f32>,
@@ -13,11 +11,10 @@ struct Mask {
 
 fn multiply(x: &[f32], mask: &[f32]) -> Vec<f32> {
     const CHUNK: usize = 16_384;
-    let mut out = vec![0.0f32; x.len()];
-    out.par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).zip(mask.par_chunks(CHUNK)).for_each(|((o, x), m)| {
-        o.iter_mut().zip(x).zip(m).for_each(|((o, x), m)| *o = x * m);
-    });
-    out
+    par_chunks_new(x.len(), CHUNK, |i, out| {
+        let span = i * CHUNK..i * CHUNK + out.len();
+        out.iter_mut().zip(&x[span.clone()]).zip(&mask[span]).for_each(|((o, x), m)| *o = x * m);
+    })
 }
 
 impl CustomOp1 for Mask {

@@ -1,6 +1,8 @@
 //! Shared plumbing of the kernels: borrowing contiguous f32 slices from candle storage, building
 //! output tensors, and splitting rows across threads (with deterministic column sums).
 
+use std::mem::MaybeUninit;
+
 use candle_core::{bail, CpuStorage, Device, Layout, Result, Shape, Storage, Tensor};
 use rayon::prelude::*;
 
@@ -39,32 +41,57 @@ pub fn cpu_tensor(values: Vec<f32>, shape: &Shape) -> Result<Tensor> {
     Tensor::from_vec(values, shape, &Device::Cpu)
 }
 
-/// Fills `out` row by row in parallel: `f(row_index, out_row)`. Each task's rows run in
-/// [`wide`] code.
-pub fn par_rows(out: &mut [f32], width: usize, f: impl Fn(usize, &mut [f32]) + Sync) {
+/// A new vector of `len` values built in parallel chunks of `chunk` values: `f(index, chunk)`
+/// gets each chunk as zeros and fills it. Each task zeroes its own chunk just before `f`
+/// writes it, so the zeros cost a pass over cached memory; `vec![0.0; len]` before a parallel
+/// loop was one `memset` on the calling thread while the other core waited (1.4 % of a MiniLM
+/// training profile's samples, on the main thread, for about 240 MB a step).
+pub fn par_chunks_new(len: usize, chunk: usize, f: impl Fn(usize, &mut [f32]) + Sync) -> Vec<f32> {
+    let mut values: Vec<f32> = Vec::with_capacity(len);
+    values.spare_capacity_mut()[..len]
+        .par_chunks_mut(chunk.max(1))
+        .enumerate()
+        .for_each(|(index, part)| f(index, zeros_in(part)));
+    // SAFETY: every chunk of the first `len` values was written (zeroed) by `zeros_in`.
+    unsafe { values.set_len(len) };
+    values
+}
+
+/// Writes zeros into uninitialized values and returns them as initialized.
+fn zeros_in(part: &mut [MaybeUninit<f32>]) -> &mut [f32] {
+    part.fill(MaybeUninit::new(0.0));
+    // SAFETY: every value was just written, and MaybeUninit<f32> has the layout of f32.
+    unsafe { &mut *(part as *mut [MaybeUninit<f32>] as *mut [f32]) }
+}
+
+/// A new vector of `len` values (rows of `width`) filled row by row in parallel:
+/// `f(row_index, row)`, each row starting as zeros. Each task's rows run in [`wide`] code.
+pub fn par_rows(len: usize, width: usize, f: impl Fn(usize, &mut [f32]) + Sync) -> Vec<f32> {
     let per_task = rows_per_task(width);
-    out.par_chunks_mut(width * per_task).enumerate().for_each(|(task, chunk)| {
+    par_chunks_new(len, width * per_task, |task, chunk| {
         wide(|| {
             for (i, row) in chunk.chunks_exact_mut(width).enumerate() {
                 f(task * per_task + i, row);
             }
         })
-    });
+    })
 }
 
 /// Like [`par_rows`], and also sums per-row contributions into `sums` vectors of `width` values
-/// (`f(row_index, out_row, sums)`); blocks are added in a fixed order, so the result repeats.
+/// (`f(row_index, row, sums)`); blocks are added in a fixed order, so the result repeats.
 pub fn par_rows_with_sums(
-    out: &mut [f32],
+    len: usize,
     width: usize,
     sums: usize,
     f: impl Fn(usize, &mut [f32], &mut [Vec<f32>]) + Sync,
-) -> Vec<Vec<f32>> {
+) -> (Vec<f32>, Vec<Vec<f32>>) {
     let per_task = rows_per_task(width);
-    let partials: Vec<Vec<Vec<f32>>> = out
-        .par_chunks_mut(width * per_task)
+    let mut values: Vec<f32> = Vec::with_capacity(len);
+    let partials: Vec<Vec<Vec<f32>>> = values.spare_capacity_mut()[..len]
+        .par_chunks_mut((width * per_task).max(1))
         .enumerate()
         .map(|(task, chunk)| {
+            let chunk = zeros_in(chunk);
             let mut acc = vec![vec![0.0f32; width]; sums];
             wide(|| {
                 for (i, row) in chunk.chunks_exact_mut(width).enumerate() {
@@ -74,13 +101,15 @@ pub fn par_rows_with_sums(
             acc
         })
         .collect();
+    // SAFETY: every chunk of the first `len` values was written (zeroed) by `zeros_in`.
+    unsafe { values.set_len(len) };
     let mut total = vec![vec![0.0f32; width]; sums];
     for part in partials {
         for (t, p) in total.iter_mut().zip(part) {
             t.iter_mut().zip(p).for_each(|(t, p)| *t += p);
         }
     }
-    total
+    (values, total)
 }
 
 /// The column sums of `values` (rows of `width`), added in fixed blocks of rows in a fixed order
@@ -104,4 +133,37 @@ pub fn par_column_sums(values: &[f32], width: usize) -> Vec<f32> {
         total.iter_mut().zip(part).for_each(|(t, p)| *t += p);
     }
     total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every chunk, the short last one included, is handed over once, as zeros, under its own
+    /// index; nothing is left unwritten.
+    #[test]
+    fn new_vectors_are_built_chunk_by_chunk_from_zeros() {
+        let values = par_chunks_new(10, 4, |i, chunk| {
+            assert!(chunk.iter().all(|&v| v == 0.0), "chunk {i} did not start as zeros");
+            chunk.iter_mut().for_each(|v| *v += i as f32 + 1.0);
+        });
+        assert_eq!(values, [1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 3.0, 3.0]);
+        assert!(par_chunks_new(0, 4, |_, _| panic!("no chunk to fill")).is_empty());
+    }
+
+    /// Rows get their own index across task boundaries, and the column sums add every row once.
+    #[test]
+    fn rows_and_their_sums_cover_every_row_once() {
+        let (width, rows) = (3, 2 * rows_per_task(3) + 5);
+        let (values, sums) = par_rows_with_sums(rows * width, width, 1, |r, row, acc| {
+            row.iter_mut().for_each(|v| *v += (r % 7) as f32);
+            acc[0].iter_mut().zip(row.iter()).for_each(|(a, v)| *a += v);
+        });
+        // Small whole numbers, so every sum is exact in f32 whatever the order.
+        let expected: Vec<f32> = (0..rows).flat_map(|r| [(r % 7) as f32; 3]).collect();
+        assert_eq!(values, expected);
+        let total = (0..rows).map(|r| r % 7).sum::<usize>() as f32;
+        assert_eq!(sums, vec![vec![total; width]]);
+        assert_eq!(par_rows(rows * width, width, |r, row| row.fill((r % 7) as f32)), expected);
+    }
 }

@@ -28,24 +28,20 @@ fn forward(x: &[f32], bias: Option<&[f32]>, width: usize, scale: f32) -> Vec<f32
     // The bias has one row of `width` per batch element; the rows of one batch element are adjacent.
     let batches = bias.map(|b| b.len() / width.max(1)).unwrap_or(1).max(1);
     let rows_per_batch = (rows / batches).max(1);
-    let mut out = vec![0.0f32; x.len()];
-    par_rows(&mut out, width, |r, o| {
+    par_rows(x.len(), width, |r, o| {
         let b = bias.map(|b| &b[(r / rows_per_batch) * width..(r / rows_per_batch + 1) * width]);
         softmax_row(&x[r * width..(r + 1) * width], b, scale, o);
-    });
-    out
+    })
 }
 
 fn backward(probs: &Tensor, grad: &Tensor, scale: f32) -> Result<Tensor> {
     let width = probs.dims().last().copied().unwrap_or(1);
     let dx = with_f32_2(probs, grad, |p, g| {
-        let mut dx = vec![0.0f32; p.len()];
-        par_rows(&mut dx, width, |r, d| {
+        par_rows(p.len(), width, |r, d| {
             let (p, g) = (&p[r * width..(r + 1) * width], &g[r * width..(r + 1) * width]);
             let dot = lane_sum2(p, g, |p, g| p * g);
             d.iter_mut().zip(p.iter().zip(g)).for_each(|(d, (&p, &g))| *d = scale * p * (g - dot));
-        });
-        dx
+        })
     })?;
     cpu_tensor(dx, probs.shape())
 }

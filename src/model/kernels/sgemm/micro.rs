@@ -35,20 +35,13 @@ pub unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize
         _mm_prefetch::<_MM_HINT_T0>(c.add(r * ldc) as *const i8);
         _mm_prefetch::<_MM_HINT_T0>(c.add(r * ldc + cols - 1) as *const i8);
     }
-    let (mut ap, mut bp) = (a.start, b.as_ptr());
-    let mut acc = [_mm256_setzero_ps(); 12];
-    for _ in 0..depth {
-        // SAFETY (whole loop): `depth` steps of A's MR rows and of NR values of `b` lie inside
-        // the operands (the caller's contract).
-        let (b0, b1) = (_mm256_loadu_ps(bp), _mm256_loadu_ps(bp.add(8)));
-        for r in 0..MR {
-            let x = _mm256_broadcast_ss(&*ap.add(r * a.row));
-            acc[2 * r] = _mm256_fmadd_ps(x, b0, acc[2 * r]);
-            acc[2 * r + 1] = _mm256_fmadd_ps(x, b1, acc[2 * r + 1]);
-        }
-        ap = ap.add(a.step);
-        bp = bp.add(NR);
-    }
+    // SAFETY: `depth` steps of A's MR rows and of NR values of `b` lie inside the operands (the
+    // caller's contract). A packed panel gets its own copy of the loop, with constant offsets.
+    let acc = if a.row == 1 && a.step == MR {
+        depth_loop(depth, a.start, 1, MR, b.as_ptr())
+    } else {
+        depth_loop(depth, a.start, a.row, a.step, b.as_ptr())
+    };
     if rows == MR && cols == NR {
         for (r, pair) in acc.chunks_exact(2).enumerate() {
             let row = c.add(r * ldc);
@@ -74,6 +67,38 @@ pub unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize
             *row.add(j) = if add { *row.add(j) + v } else { v };
         }
     }
+}
+
+/// The tile's sums over `depth` steps. A's six rows are read at fixed offsets (0, row, 2·row)
+/// from two pointers that each advance by `step`: the loop before walked from row to row with
+/// six dependent additions per depth step, a chain as long as the step's twelve multiply-adds
+/// take, and training steps were 6–10 % slower with it (docs/performance.md). Inlined, so
+/// the packed panel's offsets become constants.
+///
+/// # Safety
+/// As for [`kernel`]: A's MR rows of `depth` values at `row` apart and `step` per depth step,
+/// and depth × NR values at `b`, must be readable; the CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn depth_loop(depth: usize, a: *const f32, row: usize, step: usize, b: *const f32) -> [__m256; 12] {
+    let (mut top, mut bottom, mut bp) = (a, a.add(3 * row), b);
+    let mut acc = [_mm256_setzero_ps(); 12];
+    for _ in 0..depth {
+        let (b0, b1) = (_mm256_loadu_ps(bp), _mm256_loadu_ps(bp.add(8)));
+        for r in 0..3 {
+            let x = _mm256_broadcast_ss(&*top.add(r * row));
+            acc[2 * r] = _mm256_fmadd_ps(x, b0, acc[2 * r]);
+            acc[2 * r + 1] = _mm256_fmadd_ps(x, b1, acc[2 * r + 1]);
+            let y = _mm256_broadcast_ss(&*bottom.add(r * row));
+            acc[6 + 2 * r] = _mm256_fmadd_ps(y, b0, acc[6 + 2 * r]);
+            acc[7 + 2 * r] = _mm256_fmadd_ps(y, b1, acc[7 + 2 * r]);
+        }
+        top = top.add(step);
+        bottom = bottom.add(step);
+        bp = bp.add(NR);
+    }
+    acc
 }
 
 /// Packs 8 rows of a row-contiguous matrix into a panel: `dst[p * width + i] = src[i * row_stride + p]`

@@ -23,6 +23,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
     attune::allocator::keep_freed_memory();
+    attune::thread_pools::stop_candle_workers_spinning_long();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let reps: usize = flag("--reps").map(|v| v.parse()).transpose()?.unwrap_or(3);

@@ -43,6 +43,7 @@ fn time(
 
 fn main() -> anyhow::Result<()> {
     attune::allocator::keep_freed_memory();
+    attune::thread_pools::stop_candle_workers_spinning_long();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let reps = match args.iter().position(|a| a == "--reps") {
         Some(i) => args.get(i + 1).ok_or_else(|| anyhow::anyhow!("--reps needs a value"))?.parse()?,

@@ -18,6 +18,7 @@ pub mod project;
 pub mod quant;
 pub mod serve;
 pub mod settings;
+pub mod thread_pools;
 pub mod train;
 
 #[cfg(feature = "gui")]

@@ -36,6 +36,7 @@ pub use layer_norm::layer_norm;
 pub use mask::apply_mask;
 pub use math::{erf, exp};
 pub use matrix_product::linear_product;
+pub use rows::par_chunks_new;
 pub use softmax::{masked_softmax, softmax};
 
 /// Whether the fused kernels can run on this tensor (a CPU f32 tensor).

@@ -1,5 +1,6 @@
 //! Shared plumbing of the kernels: borrowing contiguous f32 slices from candle storage, building
-//! output tensors, and splitting rows across threads (with deterministic column sums).
+//! output tensors, and building new outputs in parallel chunks or rows (each task zeroing its
+//! own part first, with deterministic column sums where asked).
 
 use std::mem::MaybeUninit;
 

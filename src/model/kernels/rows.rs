@@ -46,7 +46,7 @@ pub fn cpu_tensor(values: Vec<f32>, shape: &Shape) -> Result<Tensor> {
 /// gets each chunk as zeros and fills it. Each task zeroes its own chunk just before `f`
 /// writes it, so the zeros cost a pass over cached memory; `vec![0.0; len]` before a parallel
 /// loop was one `memset` on the calling thread while the other core waited (1.4 % of a MiniLM
-/// training profile's samples, on the main thread, for about 240 MB a step).
+/// training profile's samples, on the main thread, for hundreds of MB a step).
 pub fn par_chunks_new(len: usize, chunk: usize, f: impl Fn(usize, &mut [f32]) + Sync) -> Vec<f32> {
     let mut values: Vec<f32> = Vec::with_capacity(len);
     values.spare_capacity_mut()[..len]

@@ -72,7 +72,7 @@ pub unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize
 /// The tile's sums over `depth` steps. A's six rows are read at fixed offsets (0, row, 2·row)
 /// from two pointers that each advance by `step`: the loop before walked from row to row with
 /// six dependent additions per depth step, a chain as long as the step's twelve multiply-adds
-/// take, and training steps were 6–10 % slower with it (docs/performance.md). Inlined, so
+/// take, and training steps were 3–10 % slower with it (docs/performance.md). Inlined, so
 /// the packed panel's offsets become constants.
 ///
 /// # Safety

@@ -1,15 +1,16 @@
-//! Times our blocked f32 product (`kernels::sgemm`) against candle's matmul (the gemm crate) on
-//! the linear layers' products of all-MiniLM-L6-v2 and BERT-base: the forward x·Wᵀ at batch
-//! 32 × length 64 (2048 rows), and the two backward products of training at 16 × 64 (1024
-//! rows): dx = dy·W and dW = dyᵀ·x. Prints ms per call (median of the reps after a warm-up;
-//! the two sides alternate so load changes hit both), GFLOP/s and the ratio, and checks that
-//! both give the same numbers (largest difference relative to the largest value).
+//! Times our blocked f32 product (`kernels::sgemm`), with each micro-kernel this CPU runs,
+//! against candle's matmul (the gemm crate) on the linear layers' products of all-MiniLM-L6-v2
+//! and BERT-base: the forward x·Wᵀ at batch 32 × length 64 (2048 rows), and the two backward
+//! products of training at 16 × 64 (1024 rows): dx = dy·W and dW = dyᵀ·x. Prints ms per call
+//! (median of the reps after a warm-up; the sides alternate so load changes hit all), GFLOP/s,
+//! each kernel's speed-up over the gemm crate, and checks that all give the same numbers
+//! (largest difference relative to the largest value).
 //!
 //! `cargo run --release --example sgemm_bench -- [--reps N]`; both use rayon's threads.
 
 use std::time::Instant;
 
-use attune::model::kernels::sgemm::{self, View};
+use attune::model::kernels::sgemm::{self, MicroKernel, View};
 use candle_core::{Device, Tensor};
 
 // The app's allocator, so the products see the same page behaviour as in training.
@@ -40,15 +41,19 @@ fn main() -> anyhow::Result<()> {
         Some(i) => args.get(i + 1).ok_or_else(|| anyhow::anyhow!("--reps needs a value"))?.parse()?,
         None => 11usize,
     };
+    let kernels: Vec<MicroKernel> =
+        [MicroKernel::Avx512, MicroKernel::Avx2].into_iter().filter(|k| k.runs_here()).collect();
     println!(
-        "{} threads, our micro-kernel: {}, median of {reps} reps",
+        "{} threads, micro-kernels here: {:?} (chosen: {:?}), median of {reps} reps",
         rayon::current_num_threads(),
-        sgemm::available()
+        kernels,
+        MicroKernel::chosen()
     );
-    println!(
-        "{:>22} | {:>8} {:>8} | {:>8} {:>8} | {:>6} | {:>8}",
-        "product", "gemm ms", "GFLOP/s", "ours ms", "GFLOP/s", "ratio", "rel diff"
-    );
+    print!("{:>22} | {:>8} {:>7}", "product", "gemm ms", "GFLOP/s");
+    for kernel in &kernels {
+        print!(" | {:>7} ms {:>7} {:>6}", kernel.name(), "GFLOP/s", "ratio");
+    }
+    println!(" | {:>8}", "rel diff");
     for (k, n) in SHAPES {
         // (name, m, inner, n, A, B) for C = A·B with A (m × inner), B (inner × n).
         let (x, w) = (values(2048 * k, 1), values(n * k, 2));
@@ -81,38 +86,44 @@ fn main() -> anyhow::Result<()> {
         ];
         for (name, m, ta, tb, va, vb) in cases {
             let cols = vb.cols;
-            let mut out = vec![0f32; m * cols];
-            let (mut theirs, mut ours) = (Vec::new(), Vec::new());
+            let mut outs = vec![vec![0f32; m * cols]; kernels.len()];
+            let mut theirs = Vec::new();
+            let mut ours = vec![Vec::new(); kernels.len()];
             let mut reference = Vec::new();
             for rep in 0..reps + 2 {
                 let start = Instant::now();
                 let y = ta.matmul(&tb)?;
-                let t1 = start.elapsed().as_secs_f64();
-                let start = Instant::now();
-                sgemm::product(va, vb, &mut out, false);
-                let t2 = start.elapsed().as_secs_f64();
                 if rep >= 2 {
-                    theirs.push(t1);
-                    ours.push(t2);
+                    theirs.push(start.elapsed().as_secs_f64());
+                }
+                for ((kernel, out), times) in kernels.iter().zip(&mut outs).zip(&mut ours) {
+                    let start = Instant::now();
+                    sgemm::product_with(Some(*kernel), va, vb, out, false);
+                    if rep >= 2 {
+                        times.push(start.elapsed().as_secs_f64());
+                    }
                 }
                 reference = y.flatten_all()?.to_vec1::<f32>()?;
             }
             let scale = reference.iter().fold(0f32, |s, v| s.max(v.abs()));
-            let diff = reference.iter().zip(&out).fold(0f32, |d, (r, o)| d.max((r - o).abs())) / scale;
+            let diff =
+                outs.iter().flat_map(|out| reference.iter().zip(out).map(|(r, o)| (r - o).abs())).fold(0f32, f32::max)
+                    / scale;
             let gflop = 2.0 * (m * va.cols * cols) as f64 / 1e9;
-            let (t1, t2) = (median(theirs), median(ours));
-            println!(
-                "{:>5}x{:<5}{:>12} | {:>8.3} {:>8.1} | {:>8.3} {:>8.1} | {:>5.2}x | {:>8.1e}",
+            let gemm = median(theirs);
+            print!(
+                "{:>5}x{:<5}{:>12} | {:>8.3} {:>7.1}",
                 k,
                 n,
                 name.split(' ').next().unwrap_or(""),
-                t1 * 1e3,
-                gflop / t1,
-                t2 * 1e3,
-                gflop / t2,
-                t1 / t2,
-                diff
+                gemm * 1e3,
+                gflop / gemm
             );
+            for times in ours {
+                let t = median(times);
+                print!(" | {:>10.3} {:>7.1} {:>5.2}x", t * 1e3, gflop / t, gemm / t);
+            }
+            println!(" | {diff:>8.1e}");
         }
     }
     Ok(())

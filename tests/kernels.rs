@@ -214,26 +214,59 @@ fn a_constant_weight_gets_no_gradient_and_the_input_still_does() {
 
 #[test]
 fn blocked_product_matches_the_definition_for_every_layout_and_edge() {
-    use attune::model::kernels::sgemm::{self, View};
+    use attune::model::kernels::sgemm::{self, MicroKernel, View};
     let values = |n: usize, seed: u64| rand(&[n], seed).to_vec1::<f32>().unwrap();
-    // Sizes across the tile edges (6 rows, 16 columns), the depth block (256) and the row
-    // block (120); big enough ones run on several threads.
-    for (m, k, n) in [(1, 1, 1), (5, 3, 15), (7, 257, 17), (121, 300, 33), (130, 520, 40), (40, 64, 400), (6, 16, 16)] {
-        let (a, b) = (values(m * k, 1), values(k * n, 2));
-        for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
-            // The same logical A (m × k) and B (k × n), stored transposed when asked.
-            let stored_a = if ta { View::row_major(&a, k, m).t() } else { View::row_major(&a, m, k) };
-            let stored_b = if tb { View::row_major(&b, n, k).t() } else { View::row_major(&b, k, n) };
-            let expected = sgemm::reference(stored_a, stored_b);
-            let got = sgemm::product_new(stored_a, stored_b);
-            let tol = 1e-5 * k as f32;
-            let worst = expected.iter().zip(&got).map(|(e, g)| (e - g).abs()).fold(0f32, f32::max);
-            assert!(worst < tol, "{m}x{k}x{n} (transposed {ta}, {tb}): off by {worst}");
-            // Accumulating adds to what is there.
-            let mut acc = vec![1.5f32; m * n];
-            sgemm::product(stored_a, stored_b, &mut acc, true);
-            let worst = expected.iter().zip(&acc).map(|(e, g)| (e + 1.5 - g).abs()).fold(0f32, f32::max);
-            assert!(worst < tol, "{m}x{k}x{n} accumulating: off by {worst}");
+    // Every micro-kernel this CPU runs, and the gemm crate (None) that other CPUs get.
+    let kernels: Vec<Option<MicroKernel>> = [Some(MicroKernel::Avx512), Some(MicroKernel::Avx2), None]
+        .into_iter()
+        .filter(|k| k.is_none_or(MicroKernel::runs_here))
+        .collect();
+    if std::env::var("CI").is_ok_and(|ci| ci == "true") && cfg!(target_arch = "x86_64") {
+        // CI runs on x86-64 machines with AVX2 at least: the fast path must be tested there.
+        assert!(kernels.contains(&Some(MicroKernel::Avx2)), "CI's CPU should run the AVX2 micro-kernel");
+    }
+    assert_eq!(sgemm::MicroKernel::chosen(), kernels[0], "the product should use the fastest kernel here");
+    // Sizes across the tile edges (6 and 12 rows; 16 and 32 columns), the depth blocks (192 and
+    // 256) and the row block (120); big enough ones run on several threads.
+    let sizes = [
+        (1, 1, 1),
+        (5, 3, 15),
+        (7, 257, 17),
+        (121, 300, 33),
+        (130, 520, 40),
+        (40, 64, 400),
+        (6, 16, 16),
+        (6, 9, 32),
+        (12, 193, 32),
+        (25, 384, 65),
+    ];
+    for kernel in kernels {
+        for (m, k, n) in sizes {
+            let (a, b) = (values(m * k, 1), values(k * n, 2));
+            for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+                // The same logical A (m × k) and B (k × n), stored transposed when asked.
+                let stored_a = if ta { View::row_major(&a, k, m).t() } else { View::row_major(&a, m, k) };
+                let stored_b = if tb { View::row_major(&b, n, k).t() } else { View::row_major(&b, k, n) };
+                let expected = sgemm::reference(stored_a, stored_b);
+                let mut got = vec![f32::NAN; m * n];
+                sgemm::product_with(kernel, stored_a, stored_b, &mut got, false);
+                // Every value written (and C not read: NaN would spread).
+                assert!(got.iter().all(|v| v.is_finite()), "{kernel:?} {m}x{k}x{n}: a value was not written");
+                let tol = 1e-5 * k as f32;
+                let worst = expected.iter().zip(&got).map(|(e, g)| (e - g).abs()).fold(0f32, f32::max);
+                assert!(worst < tol, "{kernel:?} {m}x{k}x{n} (transposed {ta}, {tb}): off by {worst}");
+                // Accumulating adds to what is there.
+                let mut acc = vec![1.5f32; m * n];
+                sgemm::product_with(kernel, stored_a, stored_b, &mut acc, true);
+                let worst = expected.iter().zip(&acc).map(|(e, g)| (e + 1.5 - g).abs()).fold(0f32, f32::max);
+                assert!(worst < tol, "{kernel:?} {m}x{k}x{n} accumulating: off by {worst}");
+            }
         }
     }
+    // The vector-returning product gives the chosen kernel's result.
+    let (a, b) = (values(130 * 520, 1), values(520 * 40, 2));
+    let (va, vb) = (View::row_major(&a, 130, 520), View::row_major(&b, 520, 40));
+    let mut expected = vec![0.0; 130 * 40];
+    sgemm::product_with(sgemm::MicroKernel::chosen(), va, vb, &mut expected, false);
+    assert_eq!(sgemm::product_new(va, vb), expected);
 }

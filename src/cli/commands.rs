@@ -190,11 +190,12 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "model {} ({:.1}M parameters) on {}, {} threads",
+        "model {} ({:.1}M parameters) on {}, {} threads, matrix kernel {}",
         report.model,
         report.parameters as f64 / 1e6,
         report.device,
-        report.threads
+        report.threads,
+        report.matrix_kernel
     );
     if report.train_step_ms > 0.0 {
         println!(

@@ -12,6 +12,7 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
 use super::{AdamW, TrainError, INITIAL_SCALE};
+use crate::model::kernels::sgemm::MicroKernel;
 use crate::model::synthetic::{random_classifier, shape_config};
 use crate::model::{
     cross_entropy, parse_device, DropoutRng, LoadOptions, Precision, SequenceClassifier, TokenizedText,
@@ -65,6 +66,8 @@ pub struct BenchReport {
     /// The type of the linear layers' products ("f32", "bf16", "f16").
     pub precision: String,
     pub threads: usize,
+    /// The CPU matrix product's micro-kernel ("avx512", "avx2", "gemm crate"); "-" off the CPU.
+    pub matrix_kernel: String,
     pub batch_size: usize,
     pub infer_batch_size: usize,
     pub max_len: usize,
@@ -80,6 +83,14 @@ pub struct BenchReport {
     /// Useful floating-point work per second (matrix products only), training and inference.
     pub train_gflop_per_s: f64,
     pub infer_gflop_per_s: f64,
+}
+
+/// Which micro-kernel the CPU's matrix products run on `device`.
+fn matrix_kernel_name(device: &str) -> String {
+    if device != "cpu" {
+        return "-".into();
+    }
+    MicroKernel::chosen().map(MicroKernel::name).unwrap_or("gemm crate").into()
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -196,6 +207,7 @@ pub fn run_bench(opts: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Result<
         weights: opts.quant.map(|q| q.name()).unwrap_or("f32").into(),
         precision: opts.precision.name().into(),
         threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        matrix_kernel: matrix_kernel_name(&opts.device),
         batch_size: opts.batch_size,
         infer_batch_size: opts.infer_batch_size,
         max_len: opts.max_len,

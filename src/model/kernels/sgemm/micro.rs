@@ -1,33 +1,39 @@
-//! The 6 × 16 register tile: 12 AVX registers of sums, for each depth step two loads of B's
+//! AVX2's 6 × 16 register tile: 12 AVX registers of sums, for each depth step two loads of B's
 //! panel, six broadcasts of A's and twelve fused multiply-adds. Tiles at C's edges are computed
-//! in full (the panels are zero-padded) and only their live part is written.
+//! in full (the panels are zero-padded) and only their live part is written. Also the 8 × 8
+//! register transpose the packing uses.
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
-use super::{MR, NR};
+use super::tile::{APanel, Tile};
 
-/// Where the micro-kernel reads A's six rows: A's value (r, p) is at `start + r * row + p * step`.
-/// A packed panel has row 1 and step MR; a row-major A read in place has row = its row stride
-/// and step 1 (no copy: the six rows are six sequential streams).
-#[derive(Clone, Copy)]
-pub struct APanel {
-    pub start: *const f32,
-    pub row: usize,
-    pub step: usize,
+/// The AVX2 + FMA micro-kernel (x86-64 CPUs since 2013).
+pub struct Avx2;
+
+const MR: usize = 6;
+const NR: usize = 16;
+
+impl Tile for Avx2 {
+    const MR: usize = MR;
+    const NR: usize = NR;
+    const KC: usize = 256;
+    const MC: usize = 120;
+
+    unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize, rows: usize, cols: usize, add: bool) {
+        // SAFETY: the caller's contract (`Tile::kernel`).
+        unsafe { kernel(depth, a, b, c, ldc, rows, cols, add) }
+    }
 }
 
-/// C_tile (= or +=) A · Bpanel over `depth` steps; only the top-left `rows` × `cols` of the
-/// 6 × 16 tile is written.
+/// [`Tile::kernel`] for the 6 × 16 tile.
 ///
 /// # Safety
-/// The CPU must have AVX2 and FMA; `c` must be valid for reads and writes of `rows` rows of
-/// stride `ldc` with `cols` values each; `a` must address MR rows of `depth` values and `b`
-/// hold at least depth × NR values.
+/// As for [`Tile::kernel`]; the CPU must have AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize, rows: usize, cols: usize, add: bool) {
+unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize, rows: usize, cols: usize, add: bool) {
     debug_assert!(b.len() >= depth * NR);
     // Ask for C's tile now, so its cache misses overlap the products instead of stalling the
     // stores at the end (about 10 % of the whole product in a C prototype of this kernel).
@@ -144,10 +150,10 @@ pub unsafe fn pack_8_rows(src: *const f32, row_stride: usize, depth: usize, dst:
     }
 }
 
-/// Never called: [`super::available`] is false off x86-64, and `product` falls back first.
+/// Never called: no micro-kernel is detected off x86-64, and `product` falls back first.
 #[cfg(not(target_arch = "x86_64"))]
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn kernel(_: usize, _: APanel, _: &[f32], _: *mut f32, _: usize, _: usize, _: usize, _: bool) {
+unsafe fn kernel(_: usize, _: APanel, _: &[f32], _: *mut f32, _: usize, _: usize, _: usize, _: bool) {
     unreachable!("the sgemm micro-kernel needs x86-64 with AVX2 and FMA")
 }
 

@@ -1,34 +1,84 @@
 //! Our own f32 matrix product C = A·B for the linear layers and the attention, in the classic
-//! blocked form (pack a block of A and a block of B into cache-sized panels, then run a 6 × 16
-//! register micro-kernel over them, with C's tile prefetched). On this project's 2-core AVX2
-//! machine the gemm crate that candle calls ran at about 60 % of a core's FMA peak on the linear
-//! layers' shapes; this product is 0.98–1.25× as fast as it there (median 1.05×), and the
-//! encoder's training and inference 1.09× and 1.16× (`examples/sgemm_bench.rs`,
-//! docs/performance.md). The micro-kernel needs AVX2 and FMA; elsewhere (other CPUs, ARM Macs)
-//! the product calls the gemm crate instead, so every machine gets a correct product and the
-//! fast one where it exists.
+//! blocked form (pack a block of A and a block of B into cache-sized panels, then run a register
+//! micro-kernel over them, with C's tile prefetched). The micro-kernel is chosen once per
+//! process for the CPU ([`MicroKernel::chosen`]): a 12 × 32 tile on AVX-512 CPUs, a 6 × 16 tile
+//! on AVX2 + FMA ones; elsewhere (older CPUs, ARM Macs) the product calls the gemm crate, so
+//! every machine gets a correct product and the fast one where it exists. On this project's
+//! AVX2 machine the AVX2 tile was 0.98–1.25× as fast as the gemm crate that candle calls
+//! (median 1.05×) and the encoder's training and inference 1.09× and 1.16× faster
+//! (`examples/sgemm_bench.rs`, docs/performance.md).
 //!
 //! Operands are [`View`]s: any row and column strides, so transposes are free. Threads split
 //! the larger of C's two dimensions; each thread packs its own panels (no synchronisation),
 //! so the result does not depend on the number of threads.
 
 mod micro;
+mod micro_avx512;
 mod pack;
+mod tile;
 
 use rayon::prelude::*;
 
-/// Rows of A per micro-kernel call.
-const MR: usize = 6;
-/// Columns of B per micro-kernel call.
-const NR: usize = 16;
-/// Depth of one packed block (A's panel of MR × KC stays in L1 beside B's KC × NR).
-const KC: usize = 256;
-/// Rows of A per packed block (MC × KC floats = 120 KB, in L2).
-const MC: usize = 120;
+use tile::{APanel, Tile};
+
 /// Columns of B per packed block.
 const NC: usize = 1536;
 /// Products smaller than this many multiply-adds run on one thread.
 const SERIAL_WORK: usize = 1 << 18;
+
+/// The register micro-kernels, fastest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MicroKernel {
+    /// A 12 × 32 tile in ZMM registers (AVX-512F).
+    Avx512,
+    /// A 6 × 16 tile in YMM registers (AVX2 and FMA).
+    Avx2,
+}
+
+impl MicroKernel {
+    /// Whether this CPU has the kernel's instructions (checked at run time, cached by std).
+    pub fn runs_here(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+            match self {
+                MicroKernel::Avx2 => avx2,
+                MicroKernel::Avx512 => avx2 && std::is_x86_feature_detected!("avx512f"),
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    }
+
+    /// The kernel every product uses: the fastest this CPU runs, or the one the environment
+    /// variable `ATTUNE_SGEMM_KERNEL` names (`avx512`, `avx2`, or `none` for the gemm crate),
+    /// when this CPU runs it; `None` means the gemm crate. Decided once per process.
+    pub fn chosen() -> Option<MicroKernel> {
+        static CHOSEN: std::sync::OnceLock<Option<MicroKernel>> = std::sync::OnceLock::new();
+        *CHOSEN.get_or_init(|| {
+            let fastest = [MicroKernel::Avx512, MicroKernel::Avx2].into_iter().find(|k| k.runs_here());
+            match std::env::var("ATTUNE_SGEMM_KERNEL").ok().as_deref() {
+                Some("none") => None,
+                Some(name) => MicroKernel::from_name(name).filter(|k| k.runs_here()).or(fastest),
+                None => fastest,
+            }
+        })
+    }
+
+    /// The kernel's name as `ATTUNE_SGEMM_KERNEL` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            MicroKernel::Avx512 => "avx512",
+            MicroKernel::Avx2 => "avx2",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<MicroKernel> {
+        [MicroKernel::Avx512, MicroKernel::Avx2].into_iter().find(|k| k.name() == name)
+    }
+}
 
 /// A read-only matrix: element (i, j) is `data[i * row_stride + j * col_stride]`.
 #[derive(Clone, Copy, Debug)]
@@ -63,25 +113,21 @@ impl<'a> View<'a> {
     }
 }
 
-/// Whether the fast micro-kernel runs on this CPU (AVX2 and FMA, checked once).
-pub fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
 /// C = A·B, or C += A·B when `accumulate`; C is row-major (a.rows, b.cols) in `c`.
 ///
 /// Panics when the shapes do not fit (a programming error, not a user's).
 pub fn product(a: View, b: View, c: &mut [f32], accumulate: bool) {
+    product_with(MicroKernel::chosen(), a, b, c, accumulate)
+}
+
+/// [`product`] with a given micro-kernel (`None`: the gemm crate), for tests and benchmarks
+/// that compare them. Panics when this CPU cannot run the kernel.
+pub fn product_with(kernel: Option<MicroKernel>, a: View, b: View, c: &mut [f32], accumulate: bool) {
     assert!(c.len() == a.rows * b.cols, "sgemm: the output does not fit the operands");
-    // SAFETY: `c` holds exactly the a.rows × b.cols values the product writes.
-    unsafe { product_raw(a, b, c.as_mut_ptr(), accumulate) }
+    assert!(kernel.is_none_or(MicroKernel::runs_here), "sgemm: this CPU cannot run {kernel:?}");
+    // SAFETY: `c` holds exactly the a.rows × b.cols values the product writes; the kernel runs
+    // on this CPU (checked above).
+    unsafe { product_raw(kernel, a, b, c.as_mut_ptr(), accumulate) }
 }
 
 /// A·B in a new row-major vector, written without being zeroed first.
@@ -89,9 +135,10 @@ pub fn product_new(a: View, b: View) -> Vec<f32> {
     let len = a.rows * b.cols;
     let mut c: Vec<f32> = Vec::with_capacity(len);
     // SAFETY: the product writes every one of the len values of C (it never reads them when
-    // not accumulating), so after it returns the first len values are initialized.
+    // not accumulating), so after it returns the first len values are initialized; the chosen
+    // kernel runs on this CPU.
     unsafe {
-        product_raw(a, b, c.as_mut_ptr(), false);
+        product_raw(MicroKernel::chosen(), a, b, c.as_mut_ptr(), false);
         c.set_len(len);
     }
     c
@@ -105,24 +152,23 @@ pub fn product_on_this_thread(a: View, b: View, c: &mut [f32]) {
     if c.is_empty() {
         return;
     }
-    if a.cols == 0 {
-        // SAFETY: `c` holds exactly the a.rows × b.cols values written (zeros).
-        return unsafe { product_raw(a, b, c.as_mut_ptr(), false) };
+    // SAFETY (all arms): `c` holds exactly the a.rows × b.cols values written; the chosen
+    // kernel runs on this CPU.
+    match MicroKernel::chosen() {
+        _ if a.cols == 0 => unsafe { product_raw(None, a, b, c.as_mut_ptr(), false) },
+        None => unsafe { fallback(a, b, c.as_mut_ptr(), false, gemm::Parallelism::None) },
+        Some(MicroKernel::Avx512) => unsafe { serial_raw::<micro_avx512::Avx512>(a, b, c.as_mut_ptr(), b.cols, false) },
+        Some(MicroKernel::Avx2) => unsafe { serial_raw::<micro::Avx2>(a, b, c.as_mut_ptr(), b.cols, false) },
     }
-    if !available() {
-        // SAFETY: as above; one thread, as the caller asked.
-        return unsafe { fallback(a, b, c.as_mut_ptr(), false, gemm::Parallelism::None) };
-    }
-    // SAFETY: as above; `available` checked the CPU.
-    unsafe { serial_raw(a, b, c.as_mut_ptr(), b.cols, false) }
 }
 
-/// The product into C at `c` (row-major, a.rows × b.cols). With `accumulate` false C is only
-/// written, never read, so it may be uninitialized.
+/// The product into C at `c` (row-major, a.rows × b.cols) with `kernel`. With `accumulate`
+/// false C is only written, never read, so it may be uninitialized.
 ///
 /// # Safety
-/// `c` must be valid for writes (and reads when accumulating) of a.rows × b.cols values.
-unsafe fn product_raw(a: View, b: View, c: *mut f32, accumulate: bool) {
+/// `c` must be valid for writes (and reads when accumulating) of a.rows × b.cols values; this
+/// CPU must run `kernel`.
+unsafe fn product_raw(kernel: Option<MicroKernel>, a: View, b: View, c: *mut f32, accumulate: bool) {
     let (m, n, k) = (a.rows, b.cols, a.cols);
     assert!(b.rows == k && a.fits() && b.fits(), "sgemm: operand shapes do not fit");
     if m == 0 || n == 0 {
@@ -135,34 +181,44 @@ unsafe fn product_raw(a: View, b: View, c: *mut f32, accumulate: bool) {
         }
         return;
     }
-    if !available() {
-        // SAFETY: as above.
-        return unsafe { fallback(a, b, c, accumulate, gemm::Parallelism::Rayon(rayon::current_num_threads())) };
+    // SAFETY (all arms): the caller's contract.
+    match kernel {
+        None => unsafe { fallback(a, b, c, accumulate, gemm::Parallelism::Rayon(rayon::current_num_threads())) },
+        Some(MicroKernel::Avx512) => unsafe { blocked::<micro_avx512::Avx512>(a, b, c, accumulate) },
+        Some(MicroKernel::Avx2) => unsafe { blocked::<micro::Avx2>(a, b, c, accumulate) },
     }
+}
+
+/// The blocked product with tile `T`, split across rayon's threads when it is big enough.
+///
+/// # Safety
+/// As for [`product_raw`], with non-empty operands; this CPU must run `T`'s kernel.
+unsafe fn blocked<T: Tile>(a: View, b: View, c: *mut f32, accumulate: bool) {
+    let (m, n, k) = (a.rows, b.cols, a.cols);
     let threads = rayon::current_num_threads();
     if threads == 1 || m * n * k < SERIAL_WORK {
-        // SAFETY: as above; `available` checked the CPU.
-        return unsafe { serial_raw(a, b, c, n, accumulate) };
+        // SAFETY: the caller's contract.
+        return unsafe { serial_raw::<T>(a, b, c, n, accumulate) };
     }
     let out = SharedOut(c);
     if m >= n {
         // Blocks of whole rows of C per task.
-        let rows_per_task = m.div_ceil(threads).next_multiple_of(MR);
+        let rows_per_task = m.div_ceil(threads).next_multiple_of(T::MR);
         (0..m.div_ceil(rows_per_task)).into_par_iter().for_each(|t| {
             let start = t * rows_per_task;
             let a_rows = View { data: &a.data[start * a.row_stride..], rows: rows_per_task.min(m - start), ..a };
             // SAFETY: task t writes only rows start.. of C, which no other task writes.
-            unsafe { serial_raw(a_rows, b, out.at(start * n), n, accumulate) };
+            unsafe { serial_raw::<T>(a_rows, b, out.at(start * n), n, accumulate) };
         });
     } else {
         // Column blocks of C per task; each writes its own columns of the shared rows.
-        let cols_per_task = n.div_ceil(threads).next_multiple_of(NR);
+        let cols_per_task = n.div_ceil(threads).next_multiple_of(T::NR);
         (0..n.div_ceil(cols_per_task)).into_par_iter().for_each(|t| {
             let start = t * cols_per_task;
             let b_cols = View { data: &b.data[start * b.col_stride..], cols: cols_per_task.min(n - start), ..b };
             // SAFETY: task t writes only columns start.. of each of C's m rows (row stride n),
             // which no other task writes.
-            unsafe { serial_raw(a, b_cols, out.at(start), n, accumulate) };
+            unsafe { serial_raw::<T>(a, b_cols, out.at(start), n, accumulate) };
         });
     }
 }
@@ -191,59 +247,69 @@ thread_local! {
     static PANELS: std::cell::RefCell<(Vec<f32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// The blocked product on one thread, into C at `c` with row stride `ldc`.
+/// `len` values of `buffer` starting on a 64-byte boundary (grown as needed), so that a panel's
+/// rows of 16 or 32 values never straddle two cache lines: a 64-byte load that does costs two.
+fn cache_aligned(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    const LINE_VALUES: usize = 64 / std::mem::size_of::<f32>();
+    buffer.resize(len + LINE_VALUES, 0.0);
+    let skip = buffer.as_ptr().align_offset(64).min(LINE_VALUES);
+    &mut buffer[skip..skip + len]
+}
+
+/// The blocked product with tile `T` on one thread, into C at `c` with row stride `ldc`.
 ///
 /// # Safety
 /// `c` must be valid for writes of a.rows rows of stride `ldc` holding b.cols values each, and
-/// the CPU must have AVX2 and FMA.
-unsafe fn serial_raw(a: View, b: View, c: *mut f32, ldc: usize, accumulate: bool) {
+/// this CPU must run `T`'s kernel.
+unsafe fn serial_raw<T: Tile>(a: View, b: View, c: *mut f32, ldc: usize, accumulate: bool) {
+    let (mr, nr, kc_max, mc_max) = (T::MR, T::NR, T::KC, T::MC);
     let (m, n, k) = (a.rows, b.cols, a.cols);
     PANELS.with(|panels| {
         // The thread's buffers, or fresh ones if they are somehow in use already.
         let mut fresh = (Vec::new(), Vec::new());
         let mut own = panels.try_borrow_mut().ok();
-        let (a_panel, b_panel) = match own.as_deref_mut() {
+        let (a_buffer, b_buffer) = match own.as_deref_mut() {
             Some(buffers) => buffers,
             None => &mut fresh,
         };
-        a_panel.resize(MC.next_multiple_of(MR) * KC, 0.0);
-        b_panel.resize(NC.next_multiple_of(NR) * KC, 0.0);
+        let a_panel = cache_aligned(a_buffer, mc_max.next_multiple_of(mr) * kc_max);
+        let b_panel = cache_aligned(b_buffer, NC.next_multiple_of(nr) * kc_max);
         for jc in (0..n).step_by(NC) {
             let nc = NC.min(n - jc);
-            for pc in (0..k).step_by(KC) {
-                let kc = KC.min(k - pc);
+            for pc in (0..k).step_by(kc_max) {
+                let kc = kc_max.min(k - pc);
                 // The first depth block overwrites C unless accumulating; later ones add.
                 let add = accumulate || pc > 0;
-                pack::pack_b(b, pc, kc, jc, nc, b_panel);
-                for ic in (0..m).step_by(MC) {
-                    let mc = MC.min(m - ic);
+                pack::pack_b(b, pc, kc, jc, nc, nr, b_panel);
+                for ic in (0..m).step_by(mc_max) {
+                    let mc = mc_max.min(m - ic);
                     // A with contiguous rows is read in place, except a last panel of fewer than
                     // MR rows (the kernel reads MR rows); other layouts are packed.
-                    let in_place = if a.col_stride == 1 { mc / MR * MR } else { 0 };
+                    let in_place = if a.col_stride == 1 { mc / mr * mr } else { 0 };
                     if in_place < mc {
-                        pack::pack_a(a, ic + in_place, mc - in_place, pc, kc, a_panel);
+                        pack::pack_a(a, ic + in_place, mc - in_place, pc, kc, mr, a_panel);
                     }
-                    for jr in (0..nc).step_by(NR) {
-                        let nr = NR.min(nc - jr);
-                        let bp = &b_panel[jr * kc..(jr + NR) * kc];
-                        for ir in (0..mc).step_by(MR) {
-                            let mr = MR.min(mc - ir);
+                    for jr in (0..nc).step_by(nr) {
+                        let cols = nr.min(nc - jr);
+                        let bp = &b_panel[jr * kc..(jr + nr) * kc];
+                        for ir in (0..mc).step_by(mr) {
+                            let rows = mr.min(mc - ir);
                             let ap = if ir < in_place {
                                 // A pointer into the rest of the data (not to one element),
                                 // so that reading the following rows through it is allowed.
                                 let start = a.data[(ic + ir) * a.row_stride + pc..].as_ptr();
-                                micro::APanel { start, row: a.row_stride, step: 1 }
+                                APanel { start, row: a.row_stride, step: 1 }
                             } else {
-                                let panel = &a_panel[(ir - in_place) * kc..(ir - in_place + MR) * kc];
-                                micro::APanel { start: panel.as_ptr(), row: 1, step: MR }
+                                let panel = &a_panel[(ir - in_place) * kc..(ir - in_place + mr) * kc];
+                                APanel { start: panel.as_ptr(), row: 1, step: mr }
                             };
-                            // SAFETY: the tile (ic + ir.., jc + jr..) of mr × nr lies inside C
-                            // (caller's contract); A's MR rows at depths pc..pc + kc lie inside
+                            // SAFETY: the tile (ic + ir.., jc + jr..) of rows × cols lies inside
+                            // C (caller's contract); A's MR rows at depths pc..pc + kc lie inside
                             // its data (in place only for full panels) or the packed panel;
-                            // B's panel holds kc × NR values.
+                            // B's panel holds kc × NR values; this CPU runs T (caller's).
                             unsafe {
                                 let tile = c.add((ic + ir) * ldc + jc + jr);
-                                micro::kernel(kc, ap, bp, tile, ldc, mr, nr, add);
+                                T::kernel(kc, ap, bp, tile, ldc, rows, cols, add);
                             }
                         }
                     }
@@ -253,7 +319,8 @@ unsafe fn serial_raw(a: View, b: View, c: *mut f32, ldc: usize, accumulate: bool
     });
 }
 
-/// The gemm crate's product, for CPUs without AVX2 and FMA, on the threads `parallelism` allows.
+/// The gemm crate's product, for CPUs without AVX2 and FMA (or when asked for), on the threads
+/// `parallelism` allows.
 ///
 /// # Safety
 /// As for [`product_raw`].

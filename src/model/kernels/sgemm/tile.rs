@@ -1,0 +1,36 @@
+//! What the blocked product needs from a register micro-kernel: its tile's shape, the block
+//! sizes that keep its panels in cache, and the kernel itself. Two implement it: AVX2's 6 × 16
+//! tile (`micro`) and AVX-512's 12 × 32 tile (`micro_avx512`); the loops in `mod.rs` are written
+//! once for both.
+
+/// Where the micro-kernel reads A's rows: A's value (r, p) is at `start + r * row + p * step`.
+/// A packed panel has row 1 and step MR; a row-major A read in place has row = its row stride
+/// and step 1 (no copy: the rows are sequential streams).
+#[derive(Clone, Copy)]
+pub struct APanel {
+    pub start: *const f32,
+    pub row: usize,
+    pub step: usize,
+}
+
+/// A register tile of MR rows × NR columns of C and the kernel that computes it.
+pub trait Tile {
+    /// Rows of A per micro-kernel call.
+    const MR: usize;
+    /// Columns of B per micro-kernel call.
+    const NR: usize;
+    /// Depth of one packed block: B's KC × NR panel stays in L1 while A's rows stream past it.
+    const KC: usize;
+    /// Rows of A per packed block (MC × KC values in L2).
+    const MC: usize;
+
+    /// C_tile (= or +=) A · Bpanel over `depth` steps; only the top-left `rows` × `cols` of the
+    /// tile is written (C is never read unless `add`).
+    ///
+    /// # Safety
+    /// The CPU must have the kernel's instructions (see `MicroKernel::detect`); `c` must be valid
+    /// for writes (and reads when `add`) of `rows` rows of stride `ldc` with `cols` values each;
+    /// `a` must address MR rows of `depth` values and `b` hold at least depth × NR values.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize, rows: usize, cols: usize, add: bool);
+}

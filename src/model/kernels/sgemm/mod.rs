@@ -3,14 +3,17 @@
 //! micro-kernel over them, with C's tile prefetched). The micro-kernel is chosen once per
 //! process for the CPU ([`MicroKernel::chosen`]): a 12 × 32 tile on AVX-512 CPUs, a 6 × 16 tile
 //! on AVX2 + FMA ones; elsewhere (older CPUs, ARM Macs) the product calls the gemm crate, so
-//! every machine gets a correct product and the fast one where it exists. On this project's
-//! AVX2 machine the AVX2 tile was 0.98–1.25× as fast as the gemm crate that candle calls
-//! (median 1.05×) and the encoder's training and inference 1.09× and 1.16× faster
-//! (`examples/sgemm_bench.rs`, docs/performance.md).
+//! every machine gets a correct product and the fast one where it exists. On an AVX2 machine the
+//! AVX2 tile was 0.98–1.25× as fast as the gemm crate that candle calls (median 1.05×); on an
+//! AVX-512 one (Skylake-SP), where the gemm crate uses AVX-512 and our AVX2 tile was only
+//! 0.48–0.92× as fast, the AVX-512 tile is 0.89–1.25× (median 1.05×) and took 13 % off a training
+//! step's time and 19 % off an inference batch's, against the AVX2 tile (`examples/sgemm_bench.rs`,
+//! docs/performance.md).
 //!
 //! Operands are [`View`]s: any row and column strides, so transposes are free. Threads split
 //! the larger of C's two dimensions; each thread packs its own panels (no synchronisation),
-//! so the result does not depend on the number of threads.
+//! so the result does not depend on the number of threads. It can differ in the last bits from
+//! kernel to kernel (their depth blocks, where partial sums are rounded, differ).
 
 mod micro;
 mod micro_avx512;
@@ -152,10 +155,13 @@ pub fn product_on_this_thread(a: View, b: View, c: &mut [f32]) {
     if c.is_empty() {
         return;
     }
+    if a.cols == 0 {
+        // SAFETY: `c` holds exactly the a.rows × b.cols values written (zeros).
+        return unsafe { product_raw(None, a, b, c.as_mut_ptr(), false) };
+    }
     // SAFETY (all arms): `c` holds exactly the a.rows × b.cols values written; the chosen
     // kernel runs on this CPU.
     match MicroKernel::chosen() {
-        _ if a.cols == 0 => unsafe { product_raw(None, a, b, c.as_mut_ptr(), false) },
         None => unsafe { fallback(a, b, c.as_mut_ptr(), false, gemm::Parallelism::None) },
         Some(MicroKernel::Avx512) => unsafe { serial_raw::<micro_avx512::Avx512>(a, b, c.as_mut_ptr(), b.cols, false) },
         Some(MicroKernel::Avx2) => unsafe { serial_raw::<micro::Avx2>(a, b, c.as_mut_ptr(), b.cols, false) },

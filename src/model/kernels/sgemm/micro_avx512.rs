@@ -9,6 +9,8 @@
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
+#[cfg(target_arch = "x86_64")]
+use super::tile::prefetch_tile;
 use super::tile::{APanel, Tile};
 
 /// The AVX-512F micro-kernel (Intel server CPUs since Skylake-SP, AMD since Zen 4).
@@ -38,11 +40,7 @@ impl Tile for Avx512 {
 #[allow(clippy::too_many_arguments)]
 unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize, rows: usize, cols: usize, add: bool) {
     debug_assert!(b.len() >= depth * NR && rows <= MR && cols <= NR);
-    // Ask for C's tile now, so its cache misses overlap the products (see the AVX2 kernel).
-    for r in 0..rows {
-        _mm_prefetch::<_MM_HINT_T0>(c.add(r * ldc) as *const i8);
-        _mm_prefetch::<_MM_HINT_T0>(c.add(r * ldc + cols - 1) as *const i8);
-    }
+    prefetch_tile(c, ldc, rows, cols);
     // SAFETY: `depth` steps of A's MR rows and of NR values of `b` lie inside the operands (the
     // caller's contract). A packed panel gets its own copy of the loop, with constant offsets.
     let acc = if a.row == 1 && a.step == MR {

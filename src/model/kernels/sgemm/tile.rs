@@ -34,3 +34,23 @@ pub trait Tile {
     #[allow(clippy::too_many_arguments)]
     unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize, rows: usize, cols: usize, add: bool);
 }
+
+/// Asks for C's `rows` × `cols` tile (row stride `ldc`) before the depth loop, so that its cache
+/// misses overlap the products instead of stalling the stores at the end (about 10 % of the
+/// whole product in a C prototype of the AVX2 kernel).
+///
+/// # Safety
+/// The tile must lie inside C (prefetches do not fault, but the addresses are computed with
+/// `add`, which must stay inside the allocation).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub unsafe fn prefetch_tile(c: *mut f32, ldc: usize, rows: usize, cols: usize) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    for r in 0..rows {
+        // SAFETY: the first and last values of each of the tile's rows lie inside C (caller).
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(c.add(r * ldc) as *const i8);
+            _mm_prefetch::<_MM_HINT_T0>(c.add(r * ldc + cols - 1) as *const i8);
+        }
+    }
+}

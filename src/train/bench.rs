@@ -66,7 +66,8 @@ pub struct BenchReport {
     /// The type of the linear layers' products ("f32", "bf16", "f16").
     pub precision: String,
     pub threads: usize,
-    /// The CPU matrix product's micro-kernel ("avx512", "avx2", "gemm crate"); "-" off the CPU.
+    /// The micro-kernel of the CPU's f32 matrix products ("avx512", "avx2", "gemm crate"); "-"
+    /// off the CPU. Quantized weights (`--quant`) use their own int8 product.
     pub matrix_kernel: String,
     pub batch_size: usize,
     pub infer_batch_size: usize,

@@ -28,7 +28,7 @@ pub trait Tile {
     /// tile is written (C is never read unless `add`).
     ///
     /// # Safety
-    /// The CPU must have the kernel's instructions (see `MicroKernel::detect`); `c` must be valid
+    /// The CPU must have the kernel's instructions (see `MicroKernel::runs_here`); `c` must be valid
     /// for writes (and reads when `add`) of `rows` rows of stride `ldc` with `cols` values each;
     /// `a` must address MR rows of `depth` values and `b` hold at least depth × NR values.
     #[allow(clippy::too_many_arguments)]

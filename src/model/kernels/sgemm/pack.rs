@@ -1,8 +1,9 @@
 //! Copying blocks of the operands into the order the micro-kernel reads them: A in panels of
 //! MR rows (for each depth step, MR consecutive values), B in panels of NR columns (for each
 //! depth step, NR consecutive values), with the tile's MR and NR. Rows or columns past the
-//! matrix's edge are zeros, so the micro-kernel always computes a full tile. Runs that are contiguous in memory are copied as
-//! runs; rows that are contiguous are transposed 8 × 8 in registers.
+//! matrix's edge are zeros, so the micro-kernel always computes a full tile. Runs that are
+//! contiguous in memory are copied as runs; rows that are contiguous are transposed 8 × 8 in
+//! registers.
 
 use super::{MicroKernel, View};
 

@@ -48,14 +48,24 @@ pub fn cpu_tensor(values: Vec<f32>, shape: &Shape) -> Result<Tensor> {
 /// loop was one `memset` on the calling thread while the other core waited (1.4 % of a MiniLM
 /// training profile's samples, on the main thread, for hundreds of MB a step).
 pub fn par_chunks_new(len: usize, chunk: usize, f: impl Fn(usize, &mut [f32]) + Sync) -> Vec<f32> {
+    par_chunks_new_with(len, chunk, f).0
+}
+
+/// Like [`par_chunks_new`], also collecting what `f` returns for each chunk, in chunk order.
+fn par_chunks_new_with<R: Send>(
+    len: usize,
+    chunk: usize,
+    f: impl Fn(usize, &mut [f32]) -> R + Sync,
+) -> (Vec<f32>, Vec<R>) {
     let mut values: Vec<f32> = Vec::with_capacity(len);
-    values.spare_capacity_mut()[..len]
+    let results = values.spare_capacity_mut()[..len]
         .par_chunks_mut(chunk.max(1))
         .enumerate()
-        .for_each(|(index, part)| f(index, zeros_in(part)));
+        .map(|(index, part)| f(index, zeros_in(part)))
+        .collect();
     // SAFETY: every chunk of the first `len` values was written (zeroed) by `zeros_in`.
     unsafe { values.set_len(len) };
-    values
+    (values, results)
 }
 
 /// Writes zeros into uninitialized values and returns them as initialized.
@@ -87,23 +97,15 @@ pub fn par_rows_with_sums(
     f: impl Fn(usize, &mut [f32], &mut [Vec<f32>]) + Sync,
 ) -> (Vec<f32>, Vec<Vec<f32>>) {
     let per_task = rows_per_task(width);
-    let mut values: Vec<f32> = Vec::with_capacity(len);
-    let partials: Vec<Vec<Vec<f32>>> = values.spare_capacity_mut()[..len]
-        .par_chunks_mut((width * per_task).max(1))
-        .enumerate()
-        .map(|(task, chunk)| {
-            let chunk = zeros_in(chunk);
-            let mut acc = vec![vec![0.0f32; width]; sums];
-            wide(|| {
-                for (i, row) in chunk.chunks_exact_mut(width).enumerate() {
-                    f(task * per_task + i, row, &mut acc);
-                }
-            });
-            acc
-        })
-        .collect();
-    // SAFETY: every chunk of the first `len` values was written (zeroed) by `zeros_in`.
-    unsafe { values.set_len(len) };
+    let (values, partials) = par_chunks_new_with(len, width * per_task, |task, chunk| {
+        let mut acc = vec![vec![0.0f32; width]; sums];
+        wide(|| {
+            for (i, row) in chunk.chunks_exact_mut(width).enumerate() {
+                f(task * per_task + i, row, &mut acc);
+            }
+        });
+        acc
+    });
     let mut total = vec![vec![0.0f32; width]; sums];
     for part in partials {
         for (t, p) in total.iter_mut().zip(part) {

@@ -41,8 +41,7 @@ fn main() -> anyhow::Result<()> {
         Some(i) => args.get(i + 1).ok_or_else(|| anyhow::anyhow!("--reps needs a value"))?.parse()?,
         None => 11usize,
     };
-    let kernels: Vec<MicroKernel> =
-        [MicroKernel::Avx512, MicroKernel::Avx2].into_iter().filter(|k| k.runs_here()).collect();
+    let kernels: Vec<MicroKernel> = MicroKernel::FASTEST_FIRST.into_iter().filter(|k| k.runs_here()).collect();
     println!(
         "{} threads, micro-kernels here: {:?} (chosen: {:?}), median of {reps} reps",
         rayon::current_num_threads(),

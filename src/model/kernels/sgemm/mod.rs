@@ -39,6 +39,9 @@ pub enum MicroKernel {
 }
 
 impl MicroKernel {
+    /// Every micro-kernel, fastest first.
+    pub const FASTEST_FIRST: [MicroKernel; 2] = [MicroKernel::Avx512, MicroKernel::Avx2];
+
     /// Whether this CPU has the kernel's instructions (checked at run time, cached by std).
     pub fn runs_here(self) -> bool {
         #[cfg(target_arch = "x86_64")]
@@ -61,7 +64,7 @@ impl MicroKernel {
     pub fn chosen() -> Option<MicroKernel> {
         static CHOSEN: std::sync::OnceLock<Option<MicroKernel>> = std::sync::OnceLock::new();
         *CHOSEN.get_or_init(|| {
-            let fastest = [MicroKernel::Avx512, MicroKernel::Avx2].into_iter().find(|k| k.runs_here());
+            let fastest = MicroKernel::FASTEST_FIRST.into_iter().find(|k| k.runs_here());
             match std::env::var("ATTUNE_SGEMM_KERNEL").ok().as_deref() {
                 Some("none") => None,
                 Some(name) => MicroKernel::from_name(name).filter(|k| k.runs_here()).or(fastest),
@@ -79,7 +82,7 @@ impl MicroKernel {
     }
 
     fn from_name(name: &str) -> Option<MicroKernel> {
-        [MicroKernel::Avx512, MicroKernel::Avx2].into_iter().find(|k| k.name() == name)
+        MicroKernel::FASTEST_FIRST.into_iter().find(|k| k.name() == name)
     }
 }
 

@@ -119,6 +119,48 @@ fn the_first_token_shortcut_changes_neither_logits_nor_gradients() {
 }
 
 #[test]
+fn inference_without_a_graph_gives_the_same_outputs_and_holds_no_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = load(&tiny(dir.path(), Family::Bert));
+    let rows = model.tokenizer.tokenize(&["golf hotel", "alpha bravo charlie delta echo"]).unwrap();
+    let batch = model.tokenizer.batch(&rows.iter().collect::<Vec<_>>(), &Device::Cpu).unwrap();
+    // The model's parameters are variables: a plain forward pass records its graph.
+    let recorded = model.forward(&batch, None, true).unwrap();
+    assert!(recorded.logits.track_op(), "a forward pass on trainable weights should record its graph");
+    let free = {
+        let _no_graph = candle_core::no_grad();
+        let _nested = candle_core::no_grad();
+        model.forward(&batch, None, true).unwrap()
+    };
+    assert!(!free.logits.track_op(), "under no_grad the logits should hold no graph");
+    assert!(free.attentions.iter().all(|a| !a.track_op()), "under no_grad the attention maps should hold no graph");
+    let worst =
+        (&recorded.logits - &free.logits).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    assert_eq!(worst, 0.0, "the same ops without a graph should give the same logits");
+    // Dropping the guards turns recording back on.
+    assert!(candle_core::recording() && model.forward(&batch, None, false).unwrap().logits.track_op());
+    // Predictions (which run without a graph) are the recorded logits' probabilities.
+    let probs = model.predict_tokenized(&rows, 8).unwrap();
+    let expected = softmax_rows(&recorded.logits);
+    for (p, e) in probs.iter().flatten().zip(expected.iter().flatten()) {
+        assert!((p - e).abs() < 1e-6, "{probs:?} vs {expected:?}");
+    }
+}
+
+/// Row-wise softmax of logits, computed here in f64.
+fn softmax_rows(logits: &Tensor) -> Vec<Vec<f32>> {
+    let rows = logits.to_vec2::<f32>().unwrap();
+    rows.iter()
+        .map(|r| {
+            let max = r.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) as f64;
+            let exps: Vec<f64> = r.iter().map(|&v| (v as f64 - max).exp()).collect();
+            let sum: f64 = exps.iter().sum();
+            exps.iter().map(|e| (e / sum) as f32).collect()
+        })
+        .collect()
+}
+
+#[test]
 fn padding_does_not_change_predictions() {
     let dir = tempfile::tempdir().unwrap();
     let model = load(&tiny(dir.path(), Family::Bert));

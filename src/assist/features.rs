@@ -37,6 +37,8 @@ pub fn sentence_features(
         for batch_rows in order.chunks(32) {
             let rows: Vec<_> = batch_rows.iter().map(|&i| &tokens[i]).collect();
             let batch = model.tokenizer.batch(&rows, &model.device)?;
+            // A forward pass only: no graph, so intermediate results are freed as soon as they are read.
+            let _no_graph = candle_core::no_grad();
             let hidden = model.encoder().forward(&batch, None, Needs::AllTokens)?.hidden.to_dtype(DType::F32)?;
             let hidden = hidden.to_vec3::<f32>()?;
             for ((&i, states), &len) in batch_rows.iter().zip(hidden).zip(&batch.lengths) {

@@ -24,7 +24,11 @@ pub struct AttentionMaps {
 pub fn attention_maps(model: &SequenceClassifier, text: &str) -> Result<AttentionMaps, ExplainError> {
     let encoding = model.tokenizer.encode_words(text)?;
     let batch = model.tokenizer.batch(&[&encoding.tokenized], &model.device)?;
-    let out = model.forward(&batch, None, true)?;
+    let out = {
+        // A forward pass only: no graph, so intermediate results are freed as soon as they are read.
+        let _no_graph = candle_core::no_grad();
+        model.forward(&batch, None, true)?
+    };
     let n = encoding.tokens.len();
     let eye = Tensor::eye(n, candle_core::DType::F32, &model.device)?;
     let mut rollout = eye.clone();

@@ -38,6 +38,8 @@ pub fn occlusion(
         });
     }
     let mut logits = Vec::with_capacity(variants.len());
+    // Forward passes only: no graph, so each intermediate result is freed as soon as it is read.
+    let _no_graph = candle_core::no_grad();
     for (k, chunk) in variants.chunks(batch_size.max(1)).enumerate() {
         if cancel.is_cancelled() {
             return Err(ExplainError::Cancelled);

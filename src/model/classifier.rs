@@ -160,6 +160,8 @@ impl SequenceClassifier {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| texts[i].ids.len());
         let mut out = vec![Vec::new(); texts.len()];
+        // Inference: no graph, so each intermediate result is freed as soon as it is read.
+        let _no_graph = candle_core::no_grad();
         for chunk in order.chunks(batch_size.max(1)) {
             let rows: Vec<&TokenizedText> = chunk.iter().map(|&i| &texts[i]).collect();
             let batch = self.tokenizer.batch(&rows, &self.device)?;

@@ -130,6 +130,8 @@ impl TokenClassifier {
         let mut order: Vec<usize> = (0..sentences.len()).collect();
         order.sort_by_key(|&i| sentences[i].tokenized.ids.len());
         let mut out: Vec<WordProbabilities> = words.iter().map(|&n| vec![None; n]).collect();
+        // Inference: no graph, so each intermediate result is freed as soon as it is read.
+        let _no_graph = candle_core::no_grad();
         for chunk in order.chunks(batch_size.max(1)) {
             let rows: Vec<&TokenizedWords> = chunk.iter().map(|&i| &sentences[i]).collect();
             let seq = rows.iter().map(|r| r.tokenized.ids.len()).max().unwrap_or(0).max(1);

@@ -1092,13 +1092,41 @@ impl UnaryOpT for Relu {
 #[derive(Clone)]
 pub struct BackpropOp(Option<Op>);
 
+thread_local! {
+    /// Whether ops on this thread record the graph their backward pass needs (see [`no_grad`]).
+    static RECORDING: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// While the returned guard lives, ops on this thread record no graph, even on variables: for
+/// inference, where nothing calls `backward` and every intermediate result can be freed as soon
+/// as the next op has read it (PyTorch's `torch.inference_mode()`). Guards nest.
+pub fn no_grad() -> NoGradGuard {
+    NoGradGuard { previous: RECORDING.with(|r| r.replace(false)) }
+}
+
+/// Restores graph recording as it was when [`no_grad`] made it.
+pub struct NoGradGuard {
+    previous: bool,
+}
+
+impl Drop for NoGradGuard {
+    fn drop(&mut self) {
+        RECORDING.with(|r| r.set(self.previous));
+    }
+}
+
+/// Whether ops on this thread record their graph (false while a [`no_grad`] guard lives).
+pub fn recording() -> bool {
+    RECORDING.with(|r| r.get())
+}
+
 impl BackpropOp {
     pub fn none() -> Self {
         BackpropOp(None)
     }
 
     pub(crate) fn new1(arg: &Tensor, f: impl Fn(Tensor) -> Op) -> Self {
-        let op = if arg.track_op() {
+        let op = if recording() && arg.track_op() {
             Some(f(arg.clone()))
         } else {
             None
@@ -1107,7 +1135,7 @@ impl BackpropOp {
     }
 
     pub(crate) fn new2(arg1: &Tensor, arg2: &Tensor, f: impl Fn(Tensor, Tensor) -> Op) -> Self {
-        let op = if arg1.track_op() || arg2.track_op() {
+        let op = if recording() && (arg1.track_op() || arg2.track_op()) {
             Some(f(arg1.clone(), arg2.clone()))
         } else {
             None
@@ -1121,7 +1149,7 @@ impl BackpropOp {
         arg3: &Tensor,
         f: impl Fn(Tensor, Tensor, Tensor) -> Op,
     ) -> Self {
-        let op = if arg1.track_op() || arg2.track_op() || arg3.track_op() {
+        let op = if recording() && (arg1.track_op() || arg2.track_op() || arg3.track_op()) {
             Some(f(arg1.clone(), arg2.clone(), arg3.clone()))
         } else {
             None
@@ -1130,7 +1158,7 @@ impl BackpropOp {
     }
 
     pub(crate) fn new<A: AsRef<Tensor>>(args: &[A], f: impl Fn(Vec<Tensor>) -> Op) -> Self {
-        let op = if args.iter().any(|arg| arg.as_ref().track_op()) {
+        let op = if recording() && args.iter().any(|arg| arg.as_ref().track_op()) {
             let args: Vec<Tensor> = args.iter().map(|arg| arg.as_ref().clone()).collect();
             Some(f(args))
         } else {

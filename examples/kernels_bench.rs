@@ -1,11 +1,12 @@
 //! Times the encoder's elementwise kernels at MiniLM-L6's training shapes (batch 16 × length 64
-//! = 1024 rows): bias + erf-GELU over the 1536-wide intermediate layer and LayerNorm over the
-//! 384-wide hidden states, forward alone and forward + backward (the backward of a weighted sum
-//! of the output, whose own ops are the same in every build, so differences between builds are
-//! the kernels'). Prints medians in ms; the kernels' share of a training step is in
-//! docs/performance.md.
+//! = 1024 rows): bias + erf-GELU over the 1536-wide intermediate layer, LayerNorm over the
+//! 384-wide hidden states and the attention's masked softmax, forward alone and forward +
+//! backward (the backward of a weighted sum of the output, whose own ops are the same in every
+//! build, so differences between builds are the kernels'). Prints medians in ms; the kernels'
+//! share of a training step is in docs/performance.md.
 //!
-//! `cargo run --release --example kernels_bench -- [--reps N]`
+//! `cargo run --release --example kernels_bench -- [--reps N]`; `ATTUNE_AVX512_ROWS=off` in front
+//! times the portable GELU and softmax loops on an AVX-512 CPU.
 
 use std::time::Instant;
 
@@ -63,5 +64,14 @@ fn main() -> anyhow::Result<()> {
     let (f, fb) =
         time(reps, &weights, || kernels::layer_norm(h.as_tensor(), gamma.as_tensor(), beta.as_tensor(), 1e-12))?;
     println!("LayerNorm   (1024 × 384)    forward {f:7.3}   forward + backward {fb:7.3}");
+    // The attention's scores at MiniLM's shape: batch 16 × 12 heads × 64 queries × 64 keys,
+    // with the last 14 keys of every other row padding.
+    let scores = Var::from_tensor(&Tensor::randn(0f32, 3.0, (16, 12, 64, 64), &cpu)?)?;
+    let padding: Vec<f32> =
+        (0..16 * 64).map(|i| if i / 64 % 2 == 1 && i % 64 >= 50 { f32::MIN } else { 0.0 }).collect();
+    let padding = Tensor::from_vec(padding, (16, 1, 1, 64), &cpu)?;
+    let score_weights = Tensor::randn(0f32, 1.0, (16, 12, 64, 64), &cpu)?;
+    let (f, fb) = time(reps, &score_weights, || kernels::masked_softmax(scores.as_tensor(), &padding, 0.125))?;
+    println!("softmax     (16·12·64 × 64) forward {f:7.3}   forward + backward {fb:7.3}");
     Ok(())
 }

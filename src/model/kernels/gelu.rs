@@ -3,6 +3,7 @@
 
 use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
+use super::avx512_rows;
 use super::math::{erf, erf_given_exp, exp};
 use super::rows::{cpu_slice, cpu_tensor, par_rows, par_rows_with_sums, with_f32};
 
@@ -27,6 +28,10 @@ fn gelu_grad(u: f32) -> f32 {
 /// d = g ⊙ gelu'(x + b) for one row.
 #[inline(always)]
 fn gelu_backward_row(x: &[f32], b: &[f32], g: &[f32], d: &mut [f32]) {
+    if avx512_rows::chosen() {
+        // SAFETY: `chosen` is true only where the CPU has AVX-512F.
+        return unsafe { avx512_rows::gelu_backward_row(x, b, g, d) };
+    }
     for (((d, &x), &b), &g) in d.iter_mut().zip(x).zip(b).zip(g) {
         *d = g * gelu_grad(x + b);
     }
@@ -40,8 +45,13 @@ impl CustomOp2 for BiasGelu {
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
         let (x, b) = (cpu_slice(s1, l1)?, cpu_slice(s2, l2)?);
         let width = b.len();
+        let avx512 = avx512_rows::chosen();
         let out = par_rows(x.len(), width, |r, o| {
             let row = &x[r * width..(r + 1) * width];
+            if avx512 {
+                // SAFETY: `chosen` is true only where the CPU has AVX-512F.
+                return unsafe { avx512_rows::bias_gelu_row(row, b, o) };
+            }
             for ((o, &x), &b) in o.iter_mut().zip(row).zip(b) {
                 *o = gelu(x + b);
             }

@@ -4,13 +4,15 @@
 //! softmax (with scale and padding bias), bias + erf-GELU, bias (+ dropout) + residual, dropout
 //! masks, the embedding lookup, and the int8 matrix product of quantized models. Each is a plain
 //! loop over contiguous f32 rows, split across threads by rows with rayon, each task's rows
-//! compiled for AVX2 and FMA where the CPU has them (`wide`); column sums (bias and LayerNorm
-//! parameter gradients) add fixed blocks of rows in a fixed order, so results repeat exactly.
-//! Frozen biases get no gradient.
+//! compiled for AVX2 and FMA where the CPU has them (`wide`); the loops bound by arithmetic
+//! (GELU forward and backward, the softmax's exponentials) run in AVX-512 where the CPU has it
+//! (`avx512_rows`). Column sums (bias and LayerNorm parameter gradients) add fixed blocks of rows
+//! in a fixed order, so results repeat exactly. Frozen biases get no gradient.
 //!
 //! The ops run on the CPU in f32 only; `layers.rs` calls them when [`fused`] says so and keeps
 //! the primitive-op versions for other devices. Decision and measurements: docs/performance.md.
 
+mod avx512_rows;
 mod batched_product;
 mod bias;
 mod embedding;

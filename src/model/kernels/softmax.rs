@@ -4,6 +4,7 @@
 
 use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 
+use super::avx512_rows;
 use super::math::{exp, lane_max, lane_sum, lane_sum2};
 use super::rows::{cpu_slice, cpu_tensor, par_rows, with_f32_2};
 
@@ -18,7 +19,12 @@ fn softmax_row(x: &[f32], bias: Option<&[f32]>, scale: f32, out: &mut [f32]) {
         None => out.iter_mut().zip(x).for_each(|(o, &x)| *o = x * scale),
     }
     let max = lane_max(out);
-    out.iter_mut().for_each(|o| *o = exp(*o - max));
+    if avx512_rows::chosen() {
+        // SAFETY: `chosen` is true only where the CPU has AVX-512F.
+        unsafe { avx512_rows::exp_minus_max_row(out, max) };
+    } else {
+        out.iter_mut().for_each(|o| *o = exp(*o - max));
+    }
     let inv = 1.0 / lane_sum(out, |v| v);
     out.iter_mut().for_each(|o| *o *= inv);
 }

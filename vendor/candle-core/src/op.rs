@@ -1101,12 +1101,14 @@ thread_local! {
 /// inference, where nothing calls `backward` and every intermediate result can be freed as soon
 /// as the next op has read it (PyTorch's `torch.inference_mode()`). Guards nest.
 pub fn no_grad() -> NoGradGuard {
-    NoGradGuard { previous: RECORDING.with(|r| r.replace(false)) }
+    NoGradGuard { previous: RECORDING.with(|r| r.replace(false)), _this_thread: std::marker::PhantomData }
 }
 
-/// Restores graph recording as it was when [`no_grad`] made it.
+/// Restores graph recording as it was when [`no_grad`] made it. It stays on the thread that made
+/// it (not `Send`): the flag it restores is that thread's.
 pub struct NoGradGuard {
     previous: bool,
+    _this_thread: std::marker::PhantomData<*const ()>,
 }
 
 impl Drop for NoGradGuard {

@@ -226,8 +226,9 @@ fn blocked_product_matches_the_definition_for_every_layout_and_edge() {
     if std::env::var_os("ATTUNE_SGEMM_KERNEL").is_none() {
         assert_eq!(MicroKernel::chosen(), kernels[0], "the product should use the fastest kernel here");
     }
-    // Sizes across the tile edges (6 and 12 rows; 16 and 32 columns), the depth blocks (192 and
-    // 256) and the row block (120); big enough ones run on several threads.
+    // Sizes across the tile edges (6 and 12 rows; 16 and 32 columns), the depth blocks (192, 256
+    // and 384), the row group (120) and the column blocks (384 and 1536); big enough ones run on
+    // several threads, split by rows or by columns.
     let sizes = [
         (1, 1, 1),
         (5, 3, 15),
@@ -239,6 +240,9 @@ fn blocked_product_matches_the_definition_for_every_layout_and_edge() {
         (6, 9, 32),
         (12, 193, 32),
         (25, 384, 65),
+        (13, 400, 800),
+        (250, 770, 70),
+        (2, 385, 1600),
     ];
     for kernel in kernels {
         for (m, k, n) in sizes {
@@ -269,4 +273,32 @@ fn blocked_product_matches_the_definition_for_every_layout_and_edge() {
     let mut expected = vec![0.0; 130 * 40];
     sgemm::product_with(MicroKernel::chosen(), va, vb, &mut expected, false);
     assert_eq!(sgemm::product_new(va, vb), expected);
+}
+
+#[test]
+fn blocked_product_gives_the_same_bits_on_any_number_of_threads() {
+    use attune::model::kernels::sgemm::{self, MicroKernel, View};
+    let values = |n: usize, seed: u64| rand(&[n], seed).to_vec1::<f32>().unwrap();
+    let kernels: Vec<MicroKernel> = MicroKernel::FASTEST_FIRST.into_iter().filter(|k| k.runs_here()).collect();
+    // Many rows (tasks of row groups), few rows (row and column groups), several depth and
+    // column blocks.
+    for (m, k, n) in [(700, 800, 450), (20, 400, 1700)] {
+        let (a, b) = (values(m * k, 3), values(k * n, 4));
+        let (va, vb) = (View::row_major(&a, m, k), View::row_major(&b, n, k).t());
+        for kernel in &kernels {
+            let on = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a thread pool");
+                let mut c = vec![0f32; m * n];
+                pool.install(|| sgemm::product_with(Some(*kernel), va, vb, &mut c, false));
+                c
+            };
+            let one = on(1);
+            let expected = sgemm::reference(va, vb);
+            let worst = expected.iter().zip(&one).map(|(e, g)| (e - g).abs()).fold(0f32, f32::max);
+            assert!(worst < 1e-5 * k as f32, "{kernel:?} {m}x{k}x{n}: off by {worst}");
+            for threads in [2, 3, 5] {
+                assert!(on(threads) == one, "{kernel:?} {m}x{k}x{n}: {threads} threads gave other bits than one");
+            }
+        }
+    }
 }

@@ -1,17 +1,20 @@
 //! AVX-512's 12 × 32 register tile: 24 of the 32 ZMM registers hold sums; each depth step makes
 //! two 16-wide loads of B's panel, twelve broadcasts of A's and 24 fused multiply-adds, twice
-//! the work per instruction of the AVX2 tile. Edge tiles are computed in full (the panels are
-//! zero-padded) and written through lane masks. Twelve rows and depth blocks of 192 (B's panel
-//! 24 KB, inside a 32 KB L1) were 12–17 % faster than 6 rows and 256 on MiniLM's products in
-//! three alternating runs on a 2-core Skylake-SP; 6 × 32 with depth 256 left B's second load the
-//! hottest instruction (docs/performance.md).
+//! the work per instruction of the AVX2 tile. The depth loop is written in assembly. Edge tiles
+//! are computed in full (the panels are zero-padded) and written through lane masks.
+//!
+//! Blocking (docs/performance.md): with A read in place, A's 12-row panel stays in L1 for depth
+//! blocks of 384 while B's panels stream from L2 (BLIS's order), 1.02–1.13× the speed of the
+//! earlier blocking (B's 192 × 32 panel in L1, A streaming) on the forward and input-gradient
+//! products of MiniLM and BERT-base in alternating runs (one outlier at 1.39×). With A packed (a weight gradient's
+//! dyᵀ) the earlier blocking stays: A's group is packed just before its tiles read it from L2.
 
 #[cfg(target_arch = "x86_64")]
-use std::arch::x86_64::*;
+use std::arch::{asm, x86_64::*};
 
 #[cfg(target_arch = "x86_64")]
 use super::tile::prefetch_tile;
-use super::tile::{APanel, Tile};
+use super::tile::{APanel, Blocking, InL1, Tile};
 
 /// The AVX-512F micro-kernel (Intel server CPUs since Skylake-SP, AMD since Zen 4).
 pub struct Avx512;
@@ -22,8 +25,12 @@ const NR: usize = 32;
 impl Tile for Avx512 {
     const MR: usize = MR;
     const NR: usize = NR;
-    const KC: usize = 192;
-    const MC: usize = 120;
+    // A read in place stays in L1 (12 × 384 values, 18 KB) while B's panels stream from L2:
+    // C's tiles are visited half as often as with depth blocks of 192.
+    const IN_PLACE: Blocking = Blocking { kc: 384, mc: 120, nc: 384, in_l1: InL1::APanel };
+    // A packed: B's panel (192 × 32 values, 24 KB) stays in L1 while the group's packed panels,
+    // just written, come from L2.
+    const PACKED: Blocking = Blocking { kc: 192, mc: 120, nc: 1536, in_l1: InL1::BPanel };
 
     unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize, rows: usize, cols: usize, add: bool) {
         // SAFETY: the caller's contract (`Tile::kernel`).
@@ -42,12 +49,8 @@ unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize, ro
     debug_assert!(b.len() >= depth * NR && rows <= MR && cols <= NR);
     prefetch_tile(c, ldc, rows, cols);
     // SAFETY: `depth` steps of A's MR rows and of NR values of `b` lie inside the operands (the
-    // caller's contract). A packed panel gets its own copy of the loop, with constant offsets.
-    let acc = if a.row == 1 && a.step == MR {
-        depth_loop(depth, a.start, 1, MR, b.as_ptr())
-    } else {
-        depth_loop(depth, a.start, a.row, a.step, b.as_ptr())
-    };
+    // caller's contract).
+    let acc = depth_loop(depth, a.start, a.row, a.step, b.as_ptr());
     // Lane masks of the live columns in each 16-wide half (all ones for a full tile).
     let live = |from: usize| -> __mmask16 {
         let n = cols.saturating_sub(from).min(16);
@@ -66,37 +69,241 @@ unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize, ro
     }
 }
 
-/// The tile's sums over `depth` steps. A's rows are read at fixed offsets (0, row, 2·row) from
-/// one pointer per three rows, each advancing by `step` (no chain of dependent additions from
-/// row to row; see the AVX2 kernel). Inlined, so a packed panel's offsets become constants.
+/// One row's depth step: A's value broadcast into register `$t` from the address `$addr…`
+/// (concatenated), then its two multiply-adds into accumulators `$lo` and `$hi` with B's two
+/// vectors in zmm24 and zmm25.
+macro_rules! row_step {
+    ($t:literal, $lo:literal, $hi:literal, $($addr:expr),+) => {
+        concat!(
+            "vbroadcastss zmm", $t, ", dword ptr [", $($addr),+, "]\n",
+            "vfmadd231ps zmm", $lo, ", zmm", $t, ", zmm24\n",
+            "vfmadd231ps zmm", $hi, ", zmm", $t, ", zmm25\n",
+        )
+    };
+}
+
+/// B's two vectors of depth step `$u` (counted from `{b}`) into zmm24 and zmm25.
+macro_rules! load_b {
+    ($u:literal) => {
+        concat!("vmovups zmm24, [{b} + 128*", $u, "]\n", "vmovups zmm25, [{b} + 128*", $u, " + 64]\n")
+    };
+}
+
+/// Depth step `$u` with A read in place: row r at `{a<r/3>} + (r%3)·{ld}` bytes (four base
+/// pointers, three rows apart, so every address is one addressing mode), value u of the row.
+/// The broadcasts rotate through zmm26–zmm31.
+macro_rules! in_place_step {
+    ($u:literal) => {
+        concat!(
+            load_b!($u),
+            row_step!(26, 0, 1, "{a0} + 4*", $u),
+            row_step!(27, 2, 3, "{a0} + {ld} + 4*", $u),
+            row_step!(28, 4, 5, "{a0} + {ld}*2 + 4*", $u),
+            row_step!(29, 6, 7, "{a1} + 4*", $u),
+            row_step!(30, 8, 9, "{a1} + {ld} + 4*", $u),
+            row_step!(31, 10, 11, "{a1} + {ld}*2 + 4*", $u),
+            row_step!(26, 12, 13, "{a2} + 4*", $u),
+            row_step!(27, 14, 15, "{a2} + {ld} + 4*", $u),
+            row_step!(28, 16, 17, "{a2} + {ld}*2 + 4*", $u),
+            row_step!(29, 18, 19, "{a3} + 4*", $u),
+            row_step!(30, 20, 21, "{a3} + {ld} + 4*", $u),
+            row_step!(31, 22, 23, "{a3} + {ld}*2 + 4*", $u),
+        )
+    };
+}
+
+/// Depth step `$u` of a packed panel: row r's value at `{a} + 4·(12u + r)` bytes.
+macro_rules! packed_step {
+    ($u:literal) => {
+        concat!(
+            load_b!($u),
+            row_step!(26, 0, 1, "{a} + 48*", $u, " + 0"),
+            row_step!(27, 2, 3, "{a} + 48*", $u, " + 4"),
+            row_step!(28, 4, 5, "{a} + 48*", $u, " + 8"),
+            row_step!(29, 6, 7, "{a} + 48*", $u, " + 12"),
+            row_step!(30, 8, 9, "{a} + 48*", $u, " + 16"),
+            row_step!(31, 10, 11, "{a} + 48*", $u, " + 20"),
+            row_step!(26, 12, 13, "{a} + 48*", $u, " + 24"),
+            row_step!(27, 14, 15, "{a} + 48*", $u, " + 28"),
+            row_step!(28, 16, 17, "{a} + 48*", $u, " + 32"),
+            row_step!(29, 18, 19, "{a} + 48*", $u, " + 36"),
+            row_step!(30, 20, 21, "{a} + 48*", $u, " + 40"),
+            row_step!(31, 22, 23, "{a} + 48*", $u, " + 44"),
+        )
+    };
+}
+
+/// Zeroes the 24 accumulators zmm0–zmm23.
+macro_rules! zero_sums {
+    () => {
+        concat!(
+            "vpxord zmm0, zmm0, zmm0\n",
+            "vpxord zmm1, zmm1, zmm1\n",
+            "vpxord zmm2, zmm2, zmm2\n",
+            "vpxord zmm3, zmm3, zmm3\n",
+            "vpxord zmm4, zmm4, zmm4\n",
+            "vpxord zmm5, zmm5, zmm5\n",
+            "vpxord zmm6, zmm6, zmm6\n",
+            "vpxord zmm7, zmm7, zmm7\n",
+            "vpxord zmm8, zmm8, zmm8\n",
+            "vpxord zmm9, zmm9, zmm9\n",
+            "vpxord zmm10, zmm10, zmm10\n",
+            "vpxord zmm11, zmm11, zmm11\n",
+            "vpxord zmm12, zmm12, zmm12\n",
+            "vpxord zmm13, zmm13, zmm13\n",
+            "vpxord zmm14, zmm14, zmm14\n",
+            "vpxord zmm15, zmm15, zmm15\n",
+            "vpxord zmm16, zmm16, zmm16\n",
+            "vpxord zmm17, zmm17, zmm17\n",
+            "vpxord zmm18, zmm18, zmm18\n",
+            "vpxord zmm19, zmm19, zmm19\n",
+            "vpxord zmm20, zmm20, zmm20\n",
+            "vpxord zmm21, zmm21, zmm21\n",
+            "vpxord zmm22, zmm22, zmm22\n",
+            "vpxord zmm23, zmm23, zmm23\n",
+        )
+    };
+}
+
+/// Stores the 24 accumulators, row by row (low then high half), at `{out}`.
+macro_rules! store_sums {
+    () => {
+        concat!(
+            "vmovups [{out}], zmm0\n",
+            "vmovups [{out} + 64], zmm1\n",
+            "vmovups [{out} + 128], zmm2\n",
+            "vmovups [{out} + 192], zmm3\n",
+            "vmovups [{out} + 256], zmm4\n",
+            "vmovups [{out} + 320], zmm5\n",
+            "vmovups [{out} + 384], zmm6\n",
+            "vmovups [{out} + 448], zmm7\n",
+            "vmovups [{out} + 512], zmm8\n",
+            "vmovups [{out} + 576], zmm9\n",
+            "vmovups [{out} + 640], zmm10\n",
+            "vmovups [{out} + 704], zmm11\n",
+            "vmovups [{out} + 768], zmm12\n",
+            "vmovups [{out} + 832], zmm13\n",
+            "vmovups [{out} + 896], zmm14\n",
+            "vmovups [{out} + 960], zmm15\n",
+            "vmovups [{out} + 1024], zmm16\n",
+            "vmovups [{out} + 1088], zmm17\n",
+            "vmovups [{out} + 1152], zmm18\n",
+            "vmovups [{out} + 1216], zmm19\n",
+            "vmovups [{out} + 1280], zmm20\n",
+            "vmovups [{out} + 1344], zmm21\n",
+            "vmovups [{out} + 1408], zmm22\n",
+            "vmovups [{out} + 1472], zmm23\n",
+        )
+    };
+}
+
+/// The depth loop around `$step` (a macro of one depth step's instructions): zero the sums,
+/// run `quads` passes of four steps (`advance_4` moves A's pointers on by four, B's by 512
+/// bytes), then `rest` single steps (`advance`: one step), and store the sums at `{out}`. The
+/// operands (A's pointers, `{b}`, `{quads}`, `{rest}`, `{out}`) come after; all 32 ZMM registers
+/// are declared clobbered.
+macro_rules! depth_asm {
+    (
+        setup: [$($setup:expr),*],
+        step: $step:ident,
+        advance: [$($advance:expr),+],
+        advance_4: [$($advance_4:expr),+],
+        $($operands:tt)*
+    ) => {
+        asm!(
+            $($setup,)*
+            zero_sums!(),
+            "test {quads}, {quads}",
+            "jz 3f",
+            "2:",
+            $step!(0), $step!(1), $step!(2), $step!(3),
+            $($advance_4,)+
+            "add {b}, 512",
+            "dec {quads}",
+            "jnz 2b",
+            "3:",
+            "test {rest}, {rest}",
+            "jz 5f",
+            "4:",
+            $step!(0),
+            $($advance,)+
+            "add {b}, 128",
+            "dec {rest}",
+            "jnz 4b",
+            "5:",
+            store_sums!(),
+            $($operands)*
+            out("zmm0") _, out("zmm1") _, out("zmm2") _, out("zmm3") _, out("zmm4") _, out("zmm5") _,
+            out("zmm6") _, out("zmm7") _, out("zmm8") _, out("zmm9") _, out("zmm10") _, out("zmm11") _,
+            out("zmm12") _, out("zmm13") _, out("zmm14") _, out("zmm15") _, out("zmm16") _, out("zmm17") _,
+            out("zmm18") _, out("zmm19") _, out("zmm20") _, out("zmm21") _, out("zmm22") _, out("zmm23") _,
+            out("zmm24") _, out("zmm25") _, out("zmm26") _, out("zmm27") _, out("zmm28") _, out("zmm29") _,
+            out("zmm30") _, out("zmm31") _,
+            options(nostack),
+        )
+    };
+}
+
+/// The tile's sums over `depth` steps, written in assembly: each step is B's two loads, twelve
+/// broadcasts and 24 fused multiply-adds, four steps per pass of the loop, with nothing else
+/// but the pointers' increments (A's twelve rows in place are four base pointers three rows
+/// apart plus 0, 1 or 2 row strides, each one addressing mode). The compiled intrinsics ran 51
+/// instructions a step in place, 13 of them address arithmetic; on operands in L1 both reach the
+/// FMA peak, but in the product the assembly was 1.03–1.15× as fast (docs/performance.md).
 ///
 /// # Safety
-/// As for [`kernel`]: A's MR rows of `depth` values at `row` apart and `step` per depth step,
-/// and depth × NR values at `b`, must be readable; the CPU must have AVX-512F.
+/// As for [`kernel`]: A's MR rows of `depth` values at `row` apart and `step` per depth step
+/// (row-major in place: step 1; packed: row 1, step MR), and depth × NR values at `b`, must be
+/// readable; the CPU must have AVX-512F.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-#[inline]
 unsafe fn depth_loop(depth: usize, a: *const f32, row: usize, step: usize, b: *const f32) -> [[__m512; 2]; MR] {
-    const GROUPS: usize = MR.div_ceil(3);
-    let mut groups: [*const f32; GROUPS] = [a; GROUPS];
-    for (g, start) in groups.iter_mut().enumerate() {
-        *start = a.add(3 * g * row);
-    }
-    let mut bp = b;
-    let mut acc = [[_mm512_setzero_ps(); 2]; MR];
-    for _ in 0..depth {
-        let (b0, b1) = (_mm512_loadu_ps(bp), _mm512_loadu_ps(bp.add(16)));
-        for (r, sums) in acc.iter_mut().enumerate() {
-            let x = _mm512_set1_ps(*groups[r / 3].add(r % 3 * row));
-            sums[0] = _mm512_fmadd_ps(x, b0, sums[0]);
-            sums[1] = _mm512_fmadd_ps(x, b1, sums[1]);
+    // Not zeroed first (that was a `memset` call per tile): the loops write all of it.
+    let mut sums = std::mem::MaybeUninit::<[[__m512; 2]; MR]>::uninit();
+    let out = sums.as_mut_ptr().cast::<f32>();
+    let (quads, rest) = (depth / 4, depth % 4);
+    // SAFETY: the loops read `depth` steps of A's rows and of B (the caller's contract) and
+    // write all 24 vectors of `sums` (zeros when depth is 0); every zmm register they use is
+    // declared clobbered.
+    unsafe {
+        if row == 1 && step == MR {
+            depth_asm!(
+                setup: [],
+                step: packed_step,
+                advance: ["add {a}, 48"],
+                advance_4: ["add {a}, 192"],
+                a = inout(reg) a => _,
+                b = inout(reg) b => _,
+                quads = inout(reg) quads => _,
+                rest = inout(reg) rest => _,
+                out = in(reg) out,
+            );
+        } else {
+            debug_assert_eq!(step, 1, "A is read in place along its rows");
+            depth_asm!(
+                // Three rows apart: a1 = a0 + 3·ld, a2 = a1 + 3·ld, a3 = a2 + 3·ld.
+                setup: [
+                    "lea {a1}, [{a0} + {ld}*2]", "add {a1}, {ld}",
+                    "lea {a2}, [{a1} + {ld}*2]", "add {a2}, {ld}",
+                    "lea {a3}, [{a2} + {ld}*2]", "add {a3}, {ld}"
+                ],
+                step: in_place_step,
+                advance: ["add {a0}, 4", "add {a1}, 4", "add {a2}, 4", "add {a3}, 4"],
+                advance_4: ["add {a0}, 16", "add {a1}, 16", "add {a2}, 16", "add {a3}, 16"],
+                a0 = inout(reg) a => _,
+                a1 = out(reg) _,
+                a2 = out(reg) _,
+                a3 = out(reg) _,
+                ld = in(reg) row * std::mem::size_of::<f32>(),
+                b = inout(reg) b => _,
+                quads = inout(reg) quads => _,
+                rest = inout(reg) rest => _,
+                out = in(reg) out,
+            );
         }
-        for start in groups.iter_mut() {
-            *start = start.add(step);
-        }
-        bp = bp.add(NR);
     }
-    acc
+    // SAFETY: the assembly above wrote every vector of `sums`.
+    unsafe { sums.assume_init() }
 }
 
 /// Never called: no micro-kernel is detected off x86-64, and `product` falls back first.

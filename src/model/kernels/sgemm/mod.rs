@@ -6,28 +6,21 @@
 //! every machine gets a correct product and the fast one where it exists. On an AVX2 machine the
 //! AVX2 tile was 0.98–1.25× as fast as the gemm crate that candle calls (median 1.05×); on an
 //! AVX-512 one (Skylake-SP), where the gemm crate uses AVX-512 and our AVX2 tile was only
-//! 0.48–0.92× as fast, the AVX-512 tile is 0.89–1.25× (median 1.05×) and took 13 % off a training
-//! step's time and 19 % off an inference batch's, against the AVX2 tile (`examples/sgemm_bench.rs`,
-//! docs/performance.md).
+//! 0.48–0.92× as fast, the AVX-512 tile (its depth loop in assembly) is 0.97–1.73× as fast
+//! (median 1.20×) on two threads, and took 13 % off a training step's time and 19 % off an
+//! inference batch's against the AVX2 tile (`examples/sgemm_bench.rs`, docs/performance.md).
 //!
-//! Operands are [`View`]s: any row and column strides, so transposes are free. Threads split
-//! the larger of C's two dimensions; each thread packs its own panels (no synchronisation),
-//! so the result does not depend on the number of threads. It can differ in the last bits from
-//! kernel to kernel (their depth blocks, where partial sums are rounded, differ).
+//! Operands are [`View`]s: any row and column strides, so transposes are free. The loops and
+//! their threads are in `blocked`: each thread takes a contiguous part of C's larger dimension
+//! and packs its own panels (no synchronisation), so the result does not depend on the number
+//! of threads. It can differ in the last bits from kernel to kernel, and between A read in place
+//! and A packed (their depth blocks, where partial sums are rounded, differ).
 
+mod blocked;
 mod micro;
 mod micro_avx512;
 mod pack;
 mod tile;
-
-use rayon::prelude::*;
-
-use tile::{APanel, Tile};
-
-/// Columns of B per packed block.
-const NC: usize = 1536;
-/// Products smaller than this many multiply-adds run on one thread.
-const SERIAL_WORK: usize = 1 << 18;
 
 /// The register micro-kernels, fastest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,8 +159,10 @@ pub fn product_on_this_thread(a: View, b: View, c: &mut [f32]) {
     // kernel runs on this CPU.
     match MicroKernel::chosen() {
         None => unsafe { fallback(a, b, c.as_mut_ptr(), false, gemm::Parallelism::None) },
-        Some(MicroKernel::Avx512) => unsafe { serial_raw::<micro_avx512::Avx512>(a, b, c.as_mut_ptr(), b.cols, false) },
-        Some(MicroKernel::Avx2) => unsafe { serial_raw::<micro::Avx2>(a, b, c.as_mut_ptr(), b.cols, false) },
+        Some(MicroKernel::Avx512) => unsafe {
+            blocked::serial::<micro_avx512::Avx512>(a, b, c.as_mut_ptr(), b.cols, false)
+        },
+        Some(MicroKernel::Avx2) => unsafe { blocked::serial::<micro::Avx2>(a, b, c.as_mut_ptr(), b.cols, false) },
     }
 }
 
@@ -193,139 +188,9 @@ unsafe fn product_raw(kernel: Option<MicroKernel>, a: View, b: View, c: *mut f32
     // SAFETY (all arms): the caller's contract.
     match kernel {
         None => unsafe { fallback(a, b, c, accumulate, gemm::Parallelism::Rayon(rayon::current_num_threads())) },
-        Some(MicroKernel::Avx512) => unsafe { blocked::<micro_avx512::Avx512>(a, b, c, accumulate) },
-        Some(MicroKernel::Avx2) => unsafe { blocked::<micro::Avx2>(a, b, c, accumulate) },
+        Some(MicroKernel::Avx512) => unsafe { blocked::product::<micro_avx512::Avx512>(a, b, c, accumulate) },
+        Some(MicroKernel::Avx2) => unsafe { blocked::product::<micro::Avx2>(a, b, c, accumulate) },
     }
-}
-
-/// The blocked product with tile `T`, split across rayon's threads when it is big enough.
-///
-/// # Safety
-/// As for [`product_raw`], with non-empty operands; this CPU must run `T`'s kernel.
-unsafe fn blocked<T: Tile>(a: View, b: View, c: *mut f32, accumulate: bool) {
-    let (m, n, k) = (a.rows, b.cols, a.cols);
-    let threads = rayon::current_num_threads();
-    if threads == 1 || m * n * k < SERIAL_WORK {
-        // SAFETY: the caller's contract.
-        return unsafe { serial_raw::<T>(a, b, c, n, accumulate) };
-    }
-    let out = SharedOut(c);
-    if m >= n {
-        // Blocks of whole rows of C per task.
-        let rows_per_task = m.div_ceil(threads).next_multiple_of(T::MR);
-        (0..m.div_ceil(rows_per_task)).into_par_iter().for_each(|t| {
-            let start = t * rows_per_task;
-            let a_rows = View { data: &a.data[start * a.row_stride..], rows: rows_per_task.min(m - start), ..a };
-            // SAFETY: task t writes only rows start.. of C, which no other task writes.
-            unsafe { serial_raw::<T>(a_rows, b, out.at(start * n), n, accumulate) };
-        });
-    } else {
-        // Column blocks of C per task; each writes its own columns of the shared rows.
-        let cols_per_task = n.div_ceil(threads).next_multiple_of(T::NR);
-        (0..n.div_ceil(cols_per_task)).into_par_iter().for_each(|t| {
-            let start = t * cols_per_task;
-            let b_cols = View { data: &b.data[start * b.col_stride..], cols: cols_per_task.min(n - start), ..b };
-            // SAFETY: task t writes only columns start.. of each of C's m rows (row stride n),
-            // which no other task writes.
-            unsafe { serial_raw::<T>(a, b_cols, out.at(start), n, accumulate) };
-        });
-    }
-}
-
-/// C's storage shared by tasks that write disjoint parts of it.
-#[derive(Clone, Copy)]
-struct SharedOut(*mut f32);
-// SAFETY: the tasks that share it write disjoint elements (see `product_raw`).
-unsafe impl Send for SharedOut {}
-unsafe impl Sync for SharedOut {}
-
-impl SharedOut {
-    /// The address `offset` values past the start (a method, so closures capture the whole
-    /// wrapper and not the bare pointer).
-    ///
-    /// # Safety
-    /// `offset` must lie inside C.
-    unsafe fn at(self, offset: usize) -> *mut f32 {
-        unsafe { self.0.add(offset) }
-    }
-}
-
-thread_local! {
-    /// Each thread's packing buffers, kept between products (about 1.7 MB: allocating them
-    /// fresh each time costs page faults).
-    static PANELS: std::cell::RefCell<(Vec<f32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
-}
-
-/// `len` values of `buffer` starting on a 64-byte boundary (grown as needed), so that a panel's
-/// rows of 16 or 32 values never straddle two cache lines: a 64-byte load that does costs two.
-fn cache_aligned(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
-    const LINE_VALUES: usize = 64 / std::mem::size_of::<f32>();
-    buffer.resize(len + LINE_VALUES, 0.0);
-    let skip = buffer.as_ptr().align_offset(64).min(LINE_VALUES);
-    &mut buffer[skip..skip + len]
-}
-
-/// The blocked product with tile `T` on one thread, into C at `c` with row stride `ldc`.
-///
-/// # Safety
-/// `c` must be valid for writes of a.rows rows of stride `ldc` holding b.cols values each, and
-/// this CPU must run `T`'s kernel.
-unsafe fn serial_raw<T: Tile>(a: View, b: View, c: *mut f32, ldc: usize, accumulate: bool) {
-    let (mr, nr, kc_max, mc_max) = (T::MR, T::NR, T::KC, T::MC);
-    let (m, n, k) = (a.rows, b.cols, a.cols);
-    PANELS.with(|panels| {
-        // The thread's buffers, or fresh ones if they are somehow in use already.
-        let mut fresh = (Vec::new(), Vec::new());
-        let mut own = panels.try_borrow_mut().ok();
-        let (a_buffer, b_buffer) = match own.as_deref_mut() {
-            Some(buffers) => buffers,
-            None => &mut fresh,
-        };
-        let a_panel = cache_aligned(a_buffer, mc_max.next_multiple_of(mr) * kc_max);
-        let b_panel = cache_aligned(b_buffer, NC.next_multiple_of(nr) * kc_max);
-        for jc in (0..n).step_by(NC) {
-            let nc = NC.min(n - jc);
-            for pc in (0..k).step_by(kc_max) {
-                let kc = kc_max.min(k - pc);
-                // The first depth block overwrites C unless accumulating; later ones add.
-                let add = accumulate || pc > 0;
-                pack::pack_b(b, pc, kc, jc, nc, nr, b_panel);
-                for ic in (0..m).step_by(mc_max) {
-                    let mc = mc_max.min(m - ic);
-                    // A with contiguous rows is read in place, except a last panel of fewer than
-                    // MR rows (the kernel reads MR rows); other layouts are packed.
-                    let in_place = if a.col_stride == 1 { mc / mr * mr } else { 0 };
-                    if in_place < mc {
-                        pack::pack_a(a, ic + in_place, mc - in_place, pc, kc, mr, a_panel);
-                    }
-                    for jr in (0..nc).step_by(nr) {
-                        let cols = nr.min(nc - jr);
-                        let bp = &b_panel[jr * kc..(jr + nr) * kc];
-                        for ir in (0..mc).step_by(mr) {
-                            let rows = mr.min(mc - ir);
-                            let ap = if ir < in_place {
-                                // A pointer into the rest of the data (not to one element),
-                                // so that reading the following rows through it is allowed.
-                                let start = a.data[(ic + ir) * a.row_stride + pc..].as_ptr();
-                                APanel { start, row: a.row_stride, step: 1 }
-                            } else {
-                                let panel = &a_panel[(ir - in_place) * kc..(ir - in_place + mr) * kc];
-                                APanel { start: panel.as_ptr(), row: 1, step: mr }
-                            };
-                            // SAFETY: the tile (ic + ir.., jc + jr..) of rows × cols lies inside
-                            // C (caller's contract); A's MR rows at depths pc..pc + kc lie inside
-                            // its data (in place only for full panels) or the packed panel;
-                            // B's panel holds kc × NR values; this CPU runs T (caller's).
-                            unsafe {
-                                let tile = c.add((ic + ir) * ldc + jc + jr);
-                                T::kernel(kc, ap, bp, tile, ldc, rows, cols, add);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    });
 }
 
 /// The gemm crate's product, for CPUs without AVX2 and FMA (or when asked for), on the threads

@@ -36,6 +36,7 @@ fn pack_panel(m: View, first: usize, live: usize, p0: usize, depth: usize, width
         // The panel widths the product uses, as constants (see `copy_runs`).
         match width {
             6 => copy_runs(m, base, 6, dst),
+            12 => copy_runs(m, base, 12, dst),
             16 => copy_runs(m, base, 16, dst),
             32 => copy_runs(m, base, 32, dst),
             _ => copy_runs(m, base, width, dst),

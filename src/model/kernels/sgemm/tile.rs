@@ -1,7 +1,7 @@
 //! What the blocked product needs from a register micro-kernel: its tile's shape, the block
 //! sizes that keep its panels in cache, and the kernel itself. Two implement it: AVX2's 6 × 16
-//! tile (`micro`) and AVX-512's 12 × 32 tile (`micro_avx512`); the loops in `mod.rs` are written
-//! once for both.
+//! tile (`micro`) and AVX-512's 12 × 32 tile (`micro_avx512`); the loops in `blocked.rs` are
+//! written once for both.
 
 /// Where the micro-kernel reads A's rows: A's value (r, p) is at `start + r * row + p * step`.
 /// A packed panel has row 1 and step MR; a row-major A read in place has row = its row stride
@@ -13,16 +13,40 @@ pub struct APanel {
     pub step: usize,
 }
 
+/// Which panel stays in L1 while the other streams past it from L2, that is, the order of the
+/// two loops around the micro-kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InL1 {
+    /// A's panel of MR rows: for each, every NR-wide panel of B's block in turn (BLIS's order).
+    /// A's panel is small (the tile's broadcast side), so the depth block can be long.
+    APanel,
+    /// B's panel of NR columns: for each, every MR-row panel of A's block in turn.
+    BPanel,
+}
+
+/// The block sizes and loop order of one product.
+#[derive(Clone, Copy, Debug)]
+pub struct Blocking {
+    /// Depth of one block.
+    pub kc: usize,
+    /// Rows of A per group (a packed group is MC × KC values, in L2).
+    pub mc: usize,
+    /// Columns of B per packed block (KC × NC values, in L2 or L3 by the blocking).
+    pub nc: usize,
+    /// The panel that stays in L1.
+    pub in_l1: InL1,
+}
+
 /// A register tile of MR rows × NR columns of C and the kernel that computes it.
 pub trait Tile {
     /// Rows of A per micro-kernel call.
     const MR: usize;
     /// Columns of B per micro-kernel call.
     const NR: usize;
-    /// Depth of one packed block: B's KC × NR panel stays in L1 while A's rows stream past it.
-    const KC: usize;
-    /// Rows of A per packed block (MC × KC values in L2).
-    const MC: usize;
+    /// The blocking when A's rows are read in place (a row-major A).
+    const IN_PLACE: Blocking;
+    /// The blocking when A is packed (other layouts, such as the dyᵀ of a weight gradient).
+    const PACKED: Blocking;
 
     /// C_tile (= or +=) A · Bpanel over `depth` steps; only the top-left `rows` × `cols` of the
     /// tile is written (C is never read unless `add`).

@@ -69,15 +69,27 @@ unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize, ro
     }
 }
 
-/// One row's depth step: A's value broadcast into register `$t` from the address `$addr…`
-/// (concatenated), then its two multiply-adds into accumulators `$lo` and `$hi` with B's two
+/// One row's depth step: A's value broadcast into register `$t` from the address `$addr`, then
+/// its two multiply-adds into accumulators `$lo` and `$hi` with B's two
 /// vectors in zmm24 and zmm25.
 macro_rules! row_step {
-    ($t:literal, $lo:literal, $hi:literal, $($addr:expr),+) => {
+    ($t:literal, $lo:literal, $hi:literal, $addr:expr) => {
         concat!(
-            "vbroadcastss zmm", $t, ", dword ptr [", $($addr),+, "]\n",
-            "vfmadd231ps zmm", $lo, ", zmm", $t, ", zmm24\n",
-            "vfmadd231ps zmm", $hi, ", zmm", $t, ", zmm25\n",
+            "vbroadcastss zmm",
+            $t,
+            ", dword ptr [",
+            $addr,
+            "]\n",
+            "vfmadd231ps zmm",
+            $lo,
+            ", zmm",
+            $t,
+            ", zmm24\n",
+            "vfmadd231ps zmm",
+            $hi,
+            ", zmm",
+            $t,
+            ", zmm25\n",
         )
     };
 }
@@ -89,25 +101,39 @@ macro_rules! load_b {
     };
 }
 
-/// Depth step `$u` with A read in place: row r at `{a<r/3>} + (r%3)·{ld}` bytes (four base
-/// pointers, three rows apart, so every address is one addressing mode), value u of the row.
-/// The broadcasts rotate through zmm26–zmm31.
-macro_rules! in_place_step {
-    ($u:literal) => {
+/// One depth step: B's two vectors of step `$u`, then rows 0–11 broadcast from the twelve
+/// addresses given (each already concatenated), into accumulators zmm0–zmm23. The broadcasts
+/// rotate through zmm26–zmm31.
+macro_rules! depth_step {
+    ($u:literal; $r0:expr, $r1:expr, $r2:expr, $r3:expr, $r4:expr, $r5:expr,
+     $r6:expr, $r7:expr, $r8:expr, $r9:expr, $r10:expr, $r11:expr) => {
         concat!(
             load_b!($u),
-            row_step!(26, 0, 1, "{a0} + 4*", $u),
-            row_step!(27, 2, 3, "{a0} + {ld} + 4*", $u),
-            row_step!(28, 4, 5, "{a0} + {ld}*2 + 4*", $u),
-            row_step!(29, 6, 7, "{a1} + 4*", $u),
-            row_step!(30, 8, 9, "{a1} + {ld} + 4*", $u),
-            row_step!(31, 10, 11, "{a1} + {ld}*2 + 4*", $u),
-            row_step!(26, 12, 13, "{a2} + 4*", $u),
-            row_step!(27, 14, 15, "{a2} + {ld} + 4*", $u),
-            row_step!(28, 16, 17, "{a2} + {ld}*2 + 4*", $u),
-            row_step!(29, 18, 19, "{a3} + 4*", $u),
-            row_step!(30, 20, 21, "{a3} + {ld} + 4*", $u),
-            row_step!(31, 22, 23, "{a3} + {ld}*2 + 4*", $u),
+            row_step!(26, 0, 1, $r0),
+            row_step!(27, 2, 3, $r1),
+            row_step!(28, 4, 5, $r2),
+            row_step!(29, 6, 7, $r3),
+            row_step!(30, 8, 9, $r4),
+            row_step!(31, 10, 11, $r5),
+            row_step!(26, 12, 13, $r6),
+            row_step!(27, 14, 15, $r7),
+            row_step!(28, 16, 17, $r8),
+            row_step!(29, 18, 19, $r9),
+            row_step!(30, 20, 21, $r10),
+            row_step!(31, 22, 23, $r11),
+        )
+    };
+}
+
+/// Depth step `$u` with A read in place: row r at `{a<r/3>} + (r%3)·{ld}` bytes (four base
+/// pointers, three rows apart, so every address is one addressing mode), value u of the row.
+macro_rules! in_place_step {
+    ($u:literal) => {
+        depth_step!($u;
+            concat!("{a0} + 4*", $u), concat!("{a0} + {ld} + 4*", $u), concat!("{a0} + {ld}*2 + 4*", $u),
+            concat!("{a1} + 4*", $u), concat!("{a1} + {ld} + 4*", $u), concat!("{a1} + {ld}*2 + 4*", $u),
+            concat!("{a2} + 4*", $u), concat!("{a2} + {ld} + 4*", $u), concat!("{a2} + {ld}*2 + 4*", $u),
+            concat!("{a3} + 4*", $u), concat!("{a3} + {ld} + 4*", $u), concat!("{a3} + {ld}*2 + 4*", $u)
         )
     };
 }
@@ -115,20 +141,13 @@ macro_rules! in_place_step {
 /// Depth step `$u` of a packed panel: row r's value at `{a} + 4·(12u + r)` bytes.
 macro_rules! packed_step {
     ($u:literal) => {
-        concat!(
-            load_b!($u),
-            row_step!(26, 0, 1, "{a} + 48*", $u, " + 0"),
-            row_step!(27, 2, 3, "{a} + 48*", $u, " + 4"),
-            row_step!(28, 4, 5, "{a} + 48*", $u, " + 8"),
-            row_step!(29, 6, 7, "{a} + 48*", $u, " + 12"),
-            row_step!(30, 8, 9, "{a} + 48*", $u, " + 16"),
-            row_step!(31, 10, 11, "{a} + 48*", $u, " + 20"),
-            row_step!(26, 12, 13, "{a} + 48*", $u, " + 24"),
-            row_step!(27, 14, 15, "{a} + 48*", $u, " + 28"),
-            row_step!(28, 16, 17, "{a} + 48*", $u, " + 32"),
-            row_step!(29, 18, 19, "{a} + 48*", $u, " + 36"),
-            row_step!(30, 20, 21, "{a} + 48*", $u, " + 40"),
-            row_step!(31, 22, 23, "{a} + 48*", $u, " + 44"),
+        depth_step!($u;
+            concat!("{a} + 48*", $u, " + 0"), concat!("{a} + 48*", $u, " + 4"),
+            concat!("{a} + 48*", $u, " + 8"), concat!("{a} + 48*", $u, " + 12"),
+            concat!("{a} + 48*", $u, " + 16"), concat!("{a} + 48*", $u, " + 20"),
+            concat!("{a} + 48*", $u, " + 24"), concat!("{a} + 48*", $u, " + 28"),
+            concat!("{a} + 48*", $u, " + 32"), concat!("{a} + 48*", $u, " + 36"),
+            concat!("{a} + 48*", $u, " + 40"), concat!("{a} + 48*", $u, " + 44")
         )
     };
 }

@@ -243,6 +243,8 @@ fn blocked_product_matches_the_definition_for_every_layout_and_edge() {
         (13, 400, 800),
         (250, 770, 70),
         (2, 385, 1600),
+        // A's rows 4 KB apart (1024 values): its panels are copied before L1 holds them.
+        (30, 1024, 40),
     ];
     for kernel in kernels {
         for (m, k, n) in sizes {
@@ -280,9 +282,9 @@ fn blocked_product_gives_the_same_bits_on_any_number_of_threads() {
     use attune::model::kernels::sgemm::{self, MicroKernel, View};
     let values = |n: usize, seed: u64| rand(&[n], seed).to_vec1::<f32>().unwrap();
     let kernels: Vec<MicroKernel> = MicroKernel::FASTEST_FIRST.into_iter().filter(|k| k.runs_here()).collect();
-    // Many rows (tasks of row groups), few rows (row and column groups), several depth and
-    // column blocks.
-    for (m, k, n) in [(700, 800, 450), (20, 400, 1700)] {
+    // Many rows (columns shared out on 2 and 3 threads, rows on 5), few rows (column groups),
+    // several depth and column blocks; rows 4 KB apart (A's panels copied before use).
+    for (m, k, n) in [(700, 800, 450), (20, 400, 1700), (200, 1024, 300)] {
         let (a, b) = (values(m * k, 3), values(k * n, 4));
         let (va, vb) = (View::row_major(&a, m, k), View::row_major(&b, n, k).t());
         for kernel in &kernels {

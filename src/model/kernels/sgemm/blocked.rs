@@ -1,8 +1,9 @@
 //! The blocked product's loops and how they share out among threads. Threads split C's rows
 //! or its columns ([`split_rows`]) into one contiguous part each and run the whole loop nest on
-//! it with their own packed panels: no synchronisation between blocks. Inside, the tile's [`Blocking`]
-//! for the product decides the block sizes and which panel stays in L1. Each C tile is computed
-//! the same way whatever the split, so the result does not depend on the number of threads.
+//! it with their own packed panels: no synchronisation between blocks. Inside, the tile's
+//! [`Blocking`] for the product decides the block sizes and which panel stays in L1. Each C tile
+//! is computed the same way whatever the split, so the result does not depend on the number of
+//! threads.
 //!
 //! Tried and not kept (docs/performance.md): B packed once per block into a buffer all threads
 //! share, and the block's rows dealt out as small tasks, so that a slower core takes fewer. It
@@ -192,10 +193,11 @@ const LINE_BYTES: usize = 64;
 /// Whether `rows` rows of `depth` values, `row_stride` values apart, would put more lines into
 /// one of L1's sets than it can hold next to B's and C's lines (two ways left for them). With a
 /// row stride that is a multiple of 4 KB (BERT-base's 3072 values, 12 KB) all twelve rows of
-/// the AVX-512 panel land in the same sets and evict each other: the product's input of depth
-/// 3072 ran at 0.84 of the speed of the others, and 1.18× faster with its panels copied
-/// (docs/performance.md). Other strides lose 2–6 % to the copy, so it is only made when needed.
-/// The rows are taken to start on a line boundary.
+/// the AVX-512 panel land in the same sets and evict each other: BERT-base's products of depth
+/// 3072 (the feed-forward output, and the input gradient of its 3072-wide layer) ran at 0.80–0.84
+/// of the others' speed, and 1.18× faster with the panels copied (docs/performance.md). Other
+/// strides lost 1–6 % to the copy, so it is only made when needed. The rows are taken to start
+/// on a line boundary.
 fn crowds_l1(row_stride: usize, rows: usize, depth: usize) -> bool {
     let (row_bytes, stride_bytes) = (depth * std::mem::size_of::<f32>(), row_stride * std::mem::size_of::<f32>());
     let mut lines_per_set = [0usize; L1_SETS];
@@ -248,8 +250,8 @@ impl SharedOut {
 }
 
 thread_local! {
-    /// Each thread's packing buffers (a group of A, a block of B), kept between products (about
-    /// 1.7 MB: allocating them fresh each time costs page faults).
+    /// Each thread's packing buffers (a group of A and a copied panel, a block of B), kept
+    /// between products (about 1.7 MB: allocating them fresh each time costs page faults).
     static PANELS: std::cell::RefCell<(Vec<f32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 

@@ -61,8 +61,9 @@ pub unsafe fn product<T: Tile>(a: View, b: View, c: *mut f32, accumulate: bool) 
 /// When A's panels are read in place and kept in L1, columns are shared out as long as each
 /// thread gets at least [`MIN_TILES_PER_THREAD`] tiles' worth: every thread then packs a part of
 /// B instead of all of it, and A is read from the cache the cores share. In alternating runs
-/// on MiniLM's and BERT-base's forward and input-gradient products this was 1.00–1.08× as fast
-/// as sharing out the rows (docs/performance.md). Otherwise the larger dimension is shared.
+/// on MiniLM's and BERT-base's forward and input-gradient products this was 0.96–1.14× as fast
+/// as sharing out the rows, mostly 1.02–1.07× (docs/performance.md). Otherwise the larger
+/// dimension is shared.
 fn split_rows<T: Tile>(a: View, n: usize, threads: usize) -> bool {
     let a_panels_in_l1 = a.col_stride == 1 && T::IN_PLACE.in_l1 == InL1::APanel;
     if a_panels_in_l1 && n >= threads * MIN_TILES_PER_THREAD * T::NR {
@@ -71,8 +72,9 @@ fn split_rows<T: Tile>(a: View, n: usize, threads: usize) -> bool {
     a.rows >= n
 }
 
-/// The fewest of the tile's columns per thread for which C's columns are shared out even when
-/// it has more rows than columns (see [`split_rows`]): BERT-base's and MiniLM's 768 and 384.
+/// The fewest tiles' worth of columns per thread (128 on AVX-512) for which C's columns are
+/// shared out even when it has more rows than columns (see [`split_rows`]); on two threads
+/// MiniLM's 384 columns and BERT-base's 768 qualify.
 const MIN_TILES_PER_THREAD: usize = 4;
 
 /// The blocked product with tile `T` on the calling thread, into C at `c` with row stride `ldc`.

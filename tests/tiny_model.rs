@@ -137,6 +137,15 @@ fn inference_without_a_graph_gives_the_same_outputs_and_holds_no_graph() {
     let worst =
         (&recorded.logits - &free.logits).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
     assert_eq!(worst, 0.0, "the same ops without a graph should give the same logits");
+    // Without a graph and without attention maps the attention runs in one pass per sequence.
+    let fused = {
+        let _no_graph = candle_core::no_grad();
+        model.forward(&batch, None, false).unwrap()
+    };
+    assert!(fused.attentions.is_empty(), "no attention maps were asked for");
+    let worst =
+        (&recorded.logits - &fused.logits).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+    assert!(worst < 1e-5, "the one-pass attention should give the same logits (differs by {worst})");
     // Dropping the guards turns recording back on.
     assert!(candle_core::recording() && model.forward(&batch, None, false).unwrap().logits.track_op());
     // Predictions (which run without a graph) are the recorded logits' probabilities.

@@ -171,10 +171,9 @@ impl Encoder {
         let last = self.layers.len().saturating_sub(1);
         for (i, layer) in self.layers.iter().enumerate() {
             let first_only = needs == Needs::FirstToken && i == last;
-            let (attended, probs) = layer.attention.forward(&x, &bias, first_only, &mut rng)?;
-            if needs == Needs::AllTokensAndAttention {
-                attentions.push(probs);
-            }
+            let keep_probs = needs == Needs::AllTokensAndAttention;
+            let (attended, probs) = layer.attention.forward(&x, &bias, first_only, keep_probs, &mut rng)?;
+            attentions.extend(probs);
             x = layer.feed_forward.forward(&attended, &mut rng)?;
         }
         Ok(EncoderOutput { hidden: x, attentions })
@@ -182,32 +181,57 @@ impl Encoder {
 }
 
 impl Attention {
-    /// Returns the block's output and its attention probabilities (batch, heads, queries, seq).
-    /// With `first_only` the queries (and the output) are the first position alone.
+    /// Returns the block's output and, with `keep_probs`, its attention probabilities (batch,
+    /// heads, queries, seq). With `first_only` the queries (and the output) are the first
+    /// position alone.
     fn forward(
         &self,
         x: &Tensor,
         bias: &Tensor,
         first_only: bool,
+        keep_probs: bool,
+        rng: &mut Option<&mut DropoutRng>,
+    ) -> candle_core::Result<(Tensor, Option<Tensor>)> {
+        let queries_from = if first_only { x.narrow(1, 0, 1)?.contiguous()? } else { x.clone() };
+        let q = self.query.forward(&queries_from)?;
+        let k = self.key.forward(x)?;
+        let v = self.value.forward(x)?;
+        let scale = 1.0 / (self.head_dim as f64).sqrt();
+        // Inference: one pass per sequence, without the heads' copies or the scores in memory.
+        let inference = rng.is_none() && !keep_probs && ![&q, &k, &v].iter().any(|t| t.track_op());
+        let (context, probs) = if inference && fused(&q) && kernels::one_pass_attention() {
+            (kernels::attention_context(&q, &k, &v, bias, self.heads, scale)?, None)
+        } else {
+            let (context, probs) = self.general(&q, &k, &v, bias, scale, rng)?;
+            (context, Some(probs))
+        };
+        let out = self.output.forward_residual(&context, &queries_from, self.hidden_dropout, rng)?;
+        Ok((self.norm.forward(&out)?, probs))
+    }
+
+    /// The attention's core from differentiable ops: heads split out, scores, masked softmax,
+    /// dropout, context, heads merged back. Returns the context (batch, queries, hidden) and
+    /// the probabilities (batch, heads, queries, seq).
+    fn general(
+        &self,
+        q: &Tensor,
+        k: &Tensor,
+        v: &Tensor,
+        bias: &Tensor,
+        scale: f64,
         rng: &mut Option<&mut DropoutRng>,
     ) -> candle_core::Result<(Tensor, Tensor)> {
-        let (batch, seq, hidden) = x.dims3()?;
-        let split = |t: Tensor, len: usize| -> candle_core::Result<Tensor> {
+        let (batch, queries, hidden) = q.dims3()?;
+        let split = |t: &Tensor| -> candle_core::Result<Tensor> {
+            let len = t.dim(1)?;
             t.reshape((batch, len, self.heads, self.head_dim))?.transpose(1, 2)?.contiguous()
         };
-        let queries_from = if first_only { x.narrow(1, 0, 1)?.contiguous()? } else { x.clone() };
-        let queries = queries_from.dim(1)?;
-        let q = split(self.query.forward(&queries_from)?, queries)?;
-        let k = split(self.key.forward(x)?, seq)?;
-        let v = split(self.value.forward(x)?, seq)?;
-        let scale = 1.0 / (self.head_dim as f64).sqrt();
+        let (q, k, v) = (split(q)?, split(k)?, split(v)?);
         let scores = if fused(&q) { kernels::batched_product_transposed(&q, &k)? } else { q.matmul(&k.t()?)? };
         let probs = masked_softmax(&scores, bias, scale)?;
         let dropped = dropout(&probs, self.dropout, rng)?;
         let context = if fused(&dropped) { kernels::batched_product(&dropped, &v)? } else { dropped.matmul(&v)? };
-        let context = context.transpose(1, 2)?.reshape((batch, queries, hidden))?;
-        let out = self.output.forward_residual(&context, &queries_from, self.hidden_dropout, rng)?;
-        Ok((self.norm.forward(&out)?, probs))
+        Ok((context.transpose(1, 2)?.reshape((batch, queries, hidden))?, probs))
     }
 }
 

@@ -11,6 +11,11 @@
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
+use std::mem::MaybeUninit;
+
+#[cfg(target_arch = "x86_64")]
+use super::rows::assume_filled;
+use super::rows::Filled;
 
 /// Whether the kernels use this module's loops: this CPU has AVX-512F and the environment
 /// variable `ATTUNE_AVX512_ROWS` is not `off` (which keeps the portable loops, for comparing the
@@ -32,14 +37,15 @@ pub fn runs_here() -> bool {
     }
 }
 
-/// out[i] = gelu(x[i] + b[i]) over the shortest of the three rows.
+/// out[i] = gelu(x[i] + b[i]) for every value of `out` (panics when `x` or `b` is shorter).
 ///
 /// # Safety
 /// The CPU must have AVX-512F ([`runs_here`]).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-pub unsafe fn bias_gelu_row(x: &[f32], b: &[f32], out: &mut [f32]) {
-    let n = out.len().min(x.len()).min(b.len());
+pub unsafe fn bias_gelu_row(x: &[f32], b: &[f32], out: &mut [MaybeUninit<f32>]) -> Filled {
+    let n = out.len();
+    assert!(x.len() >= n && b.len() >= n, "bias + GELU: the input rows are shorter than the output");
     for_each_vector(n, |i, mask| {
         // SAFETY: the masked lanes of i.. lie inside all three rows.
         unsafe {
@@ -47,19 +53,23 @@ pub unsafe fn bias_gelu_row(x: &[f32], b: &[f32], out: &mut [f32]) {
                 _mm512_maskz_loadu_ps(mask, x.as_ptr().add(i)),
                 _mm512_maskz_loadu_ps(mask, b.as_ptr().add(i)),
             );
-            _mm512_mask_storeu_ps(out.as_mut_ptr().add(i), mask, gelu(u));
+            _mm512_mask_storeu_ps(out.as_mut_ptr().add(i).cast(), mask, gelu(u));
         }
     });
+    // SAFETY: the vectors above stored every one of out's n values.
+    unsafe { assume_filled(out) }.1
 }
 
-/// d[i] = g[i] · gelu'(x[i] + b[i]) over the shortest of the four rows: GELU's backward.
+/// d[i] = g[i] · gelu'(x[i] + b[i]) for every value of `d` (panics when an input is shorter):
+/// GELU's backward.
 ///
 /// # Safety
 /// The CPU must have AVX-512F ([`runs_here`]).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-pub unsafe fn gelu_backward_row(x: &[f32], b: &[f32], g: &[f32], d: &mut [f32]) {
-    let n = d.len().min(x.len()).min(b.len()).min(g.len());
+pub unsafe fn gelu_backward_row(x: &[f32], b: &[f32], g: &[f32], d: &mut [MaybeUninit<f32>]) -> Filled {
+    let n = d.len();
+    assert!(x.len() >= n && b.len() >= n && g.len() >= n, "GELU backward: the input rows are shorter than the output");
     for_each_vector(n, |i, mask| {
         // SAFETY: the masked lanes of i.. lie inside all four rows.
         unsafe {
@@ -68,9 +78,11 @@ pub unsafe fn gelu_backward_row(x: &[f32], b: &[f32], g: &[f32], d: &mut [f32]) 
                 _mm512_maskz_loadu_ps(mask, b.as_ptr().add(i)),
             );
             let grad = _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, g.as_ptr().add(i)), gelu_grad(u));
-            _mm512_mask_storeu_ps(d.as_mut_ptr().add(i), mask, grad);
+            _mm512_mask_storeu_ps(d.as_mut_ptr().add(i).cast(), mask, grad);
         }
     });
+    // SAFETY: the vectors above stored every one of d's n values.
+    unsafe { assume_filled(d) }.1
 }
 
 /// values[i] = e^(values[i] − max), for a `max` no smaller than any of the values (a softmax's
@@ -105,13 +117,13 @@ fn for_each_vector(n: usize, mut f: impl FnMut(usize, __mmask16)) {
 
 /// Never called: AVX-512 is x86-64 only and [`runs_here`] is false elsewhere.
 #[cfg(not(target_arch = "x86_64"))]
-pub unsafe fn bias_gelu_row(_: &[f32], _: &[f32], _: &mut [f32]) {
+pub unsafe fn bias_gelu_row(_: &[f32], _: &[f32], _: &mut [MaybeUninit<f32>]) -> Filled {
     unreachable!("AVX-512 needs x86-64")
 }
 
 /// Never called: AVX-512 is x86-64 only and [`runs_here`] is false elsewhere.
 #[cfg(not(target_arch = "x86_64"))]
-pub unsafe fn gelu_backward_row(_: &[f32], _: &[f32], _: &[f32], _: &mut [f32]) {
+pub unsafe fn gelu_backward_row(_: &[f32], _: &[f32], _: &[f32], _: &mut [MaybeUninit<f32>]) -> Filled {
     unreachable!("AVX-512 needs x86-64")
 }
 
@@ -198,6 +210,12 @@ mod tests {
         values
     }
 
+    /// The values of an output that started as NaNs.
+    fn written(out: &[MaybeUninit<f32>]) -> Vec<f32> {
+        // SAFETY: every value was initialized (as NaN, then maybe overwritten).
+        out.iter().map(|v| unsafe { v.assume_init() }).collect()
+    }
+
     /// Against the portable formulas, on every row length up to 40 (whole and partial vectors).
     #[test]
     fn loops_match_the_portable_formulas() {
@@ -209,18 +227,20 @@ mod tests {
         let bias: Vec<f32> = (0..values.len()).map(|i| (i % 7) as f32 * 0.1 - 0.3).collect();
         for len in (0..=40).chain([values.len()]) {
             let (x, b) = (&values[..len], &bias[..len]);
-            let mut out = vec![f32::NAN; len];
+            let mut out = vec![MaybeUninit::new(f32::NAN); len];
             // SAFETY: this CPU has AVX-512F (checked above).
-            unsafe { bias_gelu_row(x, b, &mut out) };
+            let _proof = unsafe { bias_gelu_row(x, b, &mut out) };
+            let out = written(&out);
             for ((&x, &b), &got) in x.iter().zip(b).zip(&out) {
                 let u = x + b;
                 let expected = 0.5 * u * (1.0 + erf(u * std::f32::consts::FRAC_1_SQRT_2));
                 assert!((got - expected).abs() <= 2e-6 * u.abs().max(1.0), "gelu({u}) = {got}, expected {expected}");
             }
             let g: Vec<f32> = (0..len).map(|i| 1.0 - (i % 5) as f32 * 0.4).collect();
-            let mut d = vec![f32::NAN; len];
+            let mut d = vec![MaybeUninit::new(f32::NAN); len];
             // SAFETY: as above.
-            unsafe { gelu_backward_row(x, b, &g, &mut d) };
+            let _proof = unsafe { gelu_backward_row(x, b, &g, &mut d) };
+            let d = written(&d);
             for (((&x, &b), &g), &got) in x.iter().zip(b).zip(&g).zip(&d) {
                 let u = x + b;
                 let gaussian = exp(-0.5 * u * u);

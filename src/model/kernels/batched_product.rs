@@ -6,7 +6,7 @@
 
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
-use super::rows::{cpu_slice, par_chunks_new};
+use super::rows::{cpu_slice, par_chunks_filled};
 use super::sgemm::{self, View};
 
 /// C = op(A) · op(B) for each of `batch` pairs, op transposing when asked. A is stored as
@@ -69,9 +69,9 @@ impl CustomOp2 for BatchedProduct {
         let (a, b) = (cpu_slice(s1, l1)?, cpu_slice(s2, l2)?);
         let (oa, ob, batch) = self.shapes(l1.dims(), l2.dims())?;
         let (m, n) = (oa.rows, ob.cols);
-        let out = par_chunks_new(batch * m * n, m * n, |i, c| {
+        let out = par_chunks_filled(batch * m * n, m * n, |i, c| {
             let (pa, pb) = (oa.matrix(a, i), ob.matrix(b, i));
-            sgemm::product_on_this_thread(pa, pb, c);
+            sgemm::product_on_this_thread(pa, pb, c).1
         });
         Ok((CpuStorage::F32(out), Shape::from((batch, m, n))))
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
 
-use super::rows::{cpu_slice, cpu_tensor, par_column_sums, par_rows, par_rows_with_sums, with_f32};
+use super::rows::{cpu_slice, cpu_tensor, fill, par_column_sums, par_rows, par_rows_with_sums, with_f32};
 
 struct BiasAdd;
 
@@ -16,8 +16,9 @@ fn masked_grad_and_sums(g: &[f32], mask: Option<&[f32]>, width: usize) -> (Optio
         Some(m) => {
             let (d, sums) = par_rows_with_sums(g.len(), width, 1, |r, d, acc| {
                 let (gr, mr) = (&g[r * width..(r + 1) * width], &m[r * width..(r + 1) * width]);
-                d.iter_mut().zip(gr.iter().zip(mr)).for_each(|(d, (&g, &m))| *d = g * m);
+                let (d, filled) = fill(d, gr.iter().zip(mr).map(|(&g, &m)| g * m));
                 acc[0].iter_mut().zip(d.iter()).for_each(|(a, d)| *a += d);
+                filled
             });
             (Some(d), sums.into_iter().next().unwrap_or_default())
         }
@@ -35,7 +36,7 @@ impl CustomOp2 for BiasAdd {
         let width = b.len();
         let out = par_rows(x.len(), width, |r, o| {
             let row = &x[r * width..(r + 1) * width];
-            o.iter_mut().zip(row.iter().zip(b)).for_each(|(o, (&x, &b))| *o = x + b);
+            fill(o, row.iter().zip(b).map(|(&x, &b)| x + b)).1
         });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
@@ -78,11 +79,9 @@ impl CustomOp3 for BiasResidual {
                 Some(m) => {
                     let mr = &m[span];
                     let inputs = row.iter().zip(b).zip(mr.iter().zip(rr));
-                    o.iter_mut().zip(inputs).for_each(|(o, ((&x, &b), (&m, &r)))| *o = (x + b) * m + r);
+                    fill(o, inputs.map(|((&x, &b), (&m, &r))| (x + b) * m + r)).1
                 }
-                None => {
-                    o.iter_mut().zip(row.iter().zip(b).zip(rr)).for_each(|(o, ((&x, &b), &r))| *o = x + b + r);
-                }
+                None => fill(o, row.iter().zip(b).zip(rr).map(|((&x, &b), &r)| x + b + r)).1,
             }
         });
         Ok((CpuStorage::F32(out), l1.shape().clone()))

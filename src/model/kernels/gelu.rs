@@ -1,11 +1,13 @@
 //! Bias add and erf-GELU in one op, as the feed-forward block's intermediate layer uses them:
 //! y = gelu(x + b). The backward recomputes x + b and returns the gradients of x and b.
 
+use std::mem::MaybeUninit;
+
 use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
 use super::avx512_rows;
 use super::math::{erf, erf_given_exp, exp};
-use super::rows::{cpu_slice, cpu_tensor, par_rows, par_rows_with_sums, with_f32};
+use super::rows::{assume_filled, cpu_slice, cpu_tensor, fill, par_rows, par_rows_with_sums, with_f32, Filled};
 
 const FRAC_1_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
 /// 1/√(2π)
@@ -27,14 +29,14 @@ fn gelu_grad(u: f32) -> f32 {
 
 /// d = g ⊙ gelu'(x + b) for one row.
 #[inline(always)]
-fn gelu_backward_row(x: &[f32], b: &[f32], g: &[f32], d: &mut [f32]) {
+fn gelu_backward_row<'d>(x: &[f32], b: &[f32], g: &[f32], d: &'d mut [MaybeUninit<f32>]) -> (&'d mut [f32], Filled) {
     if avx512_rows::chosen() {
         // SAFETY: `chosen` is true only where the CPU has AVX-512F.
-        return unsafe { avx512_rows::gelu_backward_row(x, b, g, d) };
+        let filled = unsafe { avx512_rows::gelu_backward_row(x, b, g, d) };
+        // SAFETY: the proof says every value of d was written.
+        return (unsafe { assume_filled(d) }.0, filled);
     }
-    for (((d, &x), &b), &g) in d.iter_mut().zip(x).zip(b).zip(g) {
-        *d = g * gelu_grad(x + b);
-    }
+    fill(d, x.iter().zip(b).zip(g).map(|((&x, &b), &g)| g * gelu_grad(x + b)))
 }
 
 impl CustomOp2 for BiasGelu {
@@ -52,9 +54,7 @@ impl CustomOp2 for BiasGelu {
                 // SAFETY: `chosen` is true only where the CPU has AVX-512F.
                 return unsafe { avx512_rows::bias_gelu_row(row, b, o) };
             }
-            for ((o, &x), &b) in o.iter_mut().zip(row).zip(b) {
-                *o = gelu(x + b);
-            }
+            fill(o, row.iter().zip(b).map(|(&x, &b)| gelu(x + b))).1
         });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
@@ -68,11 +68,15 @@ impl CustomOp2 for BiasGelu {
                     let span = |r: usize| r * width..(r + 1) * width;
                     if bias_gradient {
                         par_rows_with_sums(x.len(), width, 1, |r, d, acc| {
-                            gelu_backward_row(&x[span(r)], b, &g[span(r)], d);
+                            let (d, filled) = gelu_backward_row(&x[span(r)], b, &g[span(r)], d);
                             acc[0].iter_mut().zip(d.iter()).for_each(|(a, d)| *a += d);
+                            filled
                         })
                     } else {
-                        (par_rows(x.len(), width, |r, d| gelu_backward_row(&x[span(r)], b, &g[span(r)], d)), Vec::new())
+                        (
+                            par_rows(x.len(), width, |r, d| gelu_backward_row(&x[span(r)], b, &g[span(r)], d).1),
+                            Vec::new(),
+                        )
                     }
                 })
             })

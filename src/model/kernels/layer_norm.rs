@@ -5,7 +5,7 @@
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 
 use super::math::{lane_sum, lane_sum2};
-use super::rows::{cpu_slice, cpu_tensor, par_rows, par_rows_with_sums, with_f32};
+use super::rows::{cpu_slice, cpu_tensor, fill, par_rows, par_rows_with_sums, with_f32};
 
 struct LayerNormOp {
     eps: f32,
@@ -39,9 +39,7 @@ impl CustomOp3 for LayerNormOp {
         let out = par_rows(x.len(), width, |r, o| {
             let row = &x[r * width..(r + 1) * width];
             let (mean, rstd) = stats(row, self.eps);
-            for ((o, &x), (&g, &b)) in o.iter_mut().zip(row).zip(gamma.iter().zip(beta)) {
-                *o = (x - mean) * rstd * g + b;
-            }
+            fill(o, row.iter().zip(gamma.iter().zip(beta)).map(|(&x, (&g, &b))| (x - mean) * rstd * g + b)).1
         });
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
@@ -61,19 +59,20 @@ impl CustomOp3 for LayerNormOp {
                     let (dx, sums) = par_rows_with_sums(x.len(), width, 2, |r, d, acc| {
                         let (row, gr) = (&x[r * width..(r + 1) * width], &g[r * width..(r + 1) * width]);
                         let (mean, rstd) = stats(row, self.eps);
-                        let [dgamma, dbeta] = acc else { return };
+                        // The two sums asked for: γ's and β's gradients.
+                        let (dgamma, dbeta) = acc.split_at_mut(1);
                         // Iterators, not indices: indexed loops over six slices kept their
                         // bounds checks and did not vectorize.
-                        let sums = dgamma.iter_mut().zip(dbeta.iter_mut());
-                        for (((d, &x), (&g, &gm)), (dg, db)) in
-                            d.iter_mut().zip(row).zip(gr.iter().zip(gamma)).zip(sums)
-                        {
-                            let xhat = (x - mean) * rstd;
-                            *dg += g * xhat;
-                            *db += g;
-                            *d = g * gm;
-                        }
+                        let sums = dgamma[0].iter_mut().zip(dbeta[0].iter_mut());
+                        let dxhat =
+                            row.iter().zip(gr.iter().zip(gamma)).zip(sums).map(|((&x, (&g, &gm)), (dg, db))| {
+                                let xhat = (x - mean) * rstd;
+                                *dg += g * xhat;
+                                *db += g;
+                                g * gm
+                            });
                         // d holds dx̂ until the last loop.
+                        let (d, filled) = fill(d, dxhat);
                         let n = width as f32;
                         let m1 = lane_sum(d, |v| v) / n;
                         let m2 = lane_sum2(d, row, |dxhat, x| dxhat * (x - mean) * rstd) / n;
@@ -81,6 +80,7 @@ impl CustomOp3 for LayerNormOp {
                             let xhat = (x - mean) * rstd;
                             *d = rstd * (*d - m1 - xhat * m2);
                         }
+                        filled
                     });
                     (dx, sums)
                 })

@@ -3,7 +3,7 @@
 
 use candle_core::{bail, CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 
-use super::rows::{cpu_slice, cpu_tensor, par_chunks_new, with_f32};
+use super::rows::{cpu_slice, cpu_tensor, fill, par_chunks_filled, with_f32};
 
 struct Mask {
     mask: Vec<f32>,
@@ -11,9 +11,9 @@ struct Mask {
 
 fn multiply(x: &[f32], mask: &[f32]) -> Vec<f32> {
     const CHUNK: usize = 16_384;
-    par_chunks_new(x.len(), CHUNK, |i, out| {
+    par_chunks_filled(x.len(), CHUNK, |i, out| {
         let span = i * CHUNK..i * CHUNK + out.len();
-        out.iter_mut().zip(&x[span.clone()]).zip(&mask[span]).for_each(|((o, x), m)| *o = x * m);
+        fill(out, x[span.clone()].iter().zip(&mask[span]).map(|(x, m)| x * m)).1
     })
 }
 

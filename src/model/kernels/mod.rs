@@ -12,6 +12,7 @@
 //! The ops run on the CPU in f32 only; `layers.rs` calls them when [`fused`] says so and keeps
 //! the primitive-op versions for other devices. Decision and measurements: docs/performance.md.
 
+mod attention;
 mod avx512_rows;
 mod batched_product;
 mod bias;
@@ -29,6 +30,7 @@ mod wide;
 
 use candle_core::{DType, Tensor};
 
+pub use attention::{attention_context, chosen as one_pass_attention};
 pub use batched_product::{batched_product, batched_product_transposed};
 pub use bias::{bias_add, bias_residual};
 pub use embedding::embedding;

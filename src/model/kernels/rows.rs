@@ -1,6 +1,9 @@
 //! Shared plumbing of the kernels: borrowing contiguous f32 slices from candle storage, building
-//! output tensors, and building new outputs in parallel chunks or rows (each task zeroing its
-//! own part first, with deterministic column sums where asked).
+//! output tensors, and building new outputs in parallel chunks or rows, with deterministic column
+//! sums where asked. A kernel that writes every value of its output gets it unwritten and proves
+//! each part written with a [`Filled`] (made by [`fill`]); zeroing those outputs first cost a
+//! second pass over them, about 3–4 % of a MiniLM inference batch and of a training step
+//! (docs/performance.md). Outputs that are added into start as zeros ([`par_chunks_new`]).
 
 use std::mem::MaybeUninit;
 
@@ -48,44 +51,94 @@ pub fn cpu_tensor(values: Vec<f32>, shape: &Shape) -> Result<Tensor> {
 /// loop was one `memset` on the calling thread while the other core waited (1.4 % of a MiniLM
 /// training profile's samples, on the main thread, for hundreds of MB a step).
 pub fn par_chunks_new(len: usize, chunk: usize, f: impl Fn(usize, &mut [f32]) + Sync) -> Vec<f32> {
-    par_chunks_new_with(len, chunk, f).0
+    par_chunks_filled(len, chunk, |index, part| {
+        part.fill(MaybeUninit::new(0.0));
+        // SAFETY: every value was just written (zero).
+        let (zeros, filled) = unsafe { assume_filled(part) };
+        f(index, zeros);
+        filled
+    })
 }
 
-/// Like [`par_chunks_new`], also collecting what `f` returns for each chunk, in chunk order.
-fn par_chunks_new_with<R: Send>(
+/// Proof that every value of one part of a new output was written: only [`fill`] (and, for
+/// kernels that store through pointers, [`assume_filled`]) make one, for the part they wrote.
+#[must_use = "the proof goes back to the loop that hands out the parts"]
+pub struct Filled {
+    start: usize,
+    len: usize,
+}
+
+impl Filled {
+    /// Whether this proves `part` written: the same place and length.
+    fn covers(&self, part: &[MaybeUninit<f32>]) -> bool {
+        self.start == part.as_ptr() as usize && self.len == part.len()
+    }
+}
+
+/// Writes one value of `values` into each place of `out` (panics if there are too few: a
+/// programming error) and returns `out` as written values, with the proof.
+#[inline(always)]
+pub fn fill(out: &mut [MaybeUninit<f32>], values: impl Iterator<Item = f32>) -> (&mut [f32], Filled) {
+    let mut written = 0;
+    for (place, value) in out.iter_mut().zip(values) {
+        place.write(value);
+        written += 1;
+    }
+    assert!(written == out.len(), "a kernel wrote {written} of its {} values", out.len());
+    // SAFETY: every value of `out` was just written.
+    unsafe { assume_filled(out) }
+}
+
+/// `out` as written values, with the proof, after a kernel stored every one of them itself.
+///
+/// # Safety
+/// Every value of `out` must have been written.
+#[inline(always)]
+pub unsafe fn assume_filled(out: &mut [MaybeUninit<f32>]) -> (&mut [f32], Filled) {
+    let filled = Filled { start: out.as_ptr() as usize, len: out.len() };
+    // SAFETY: every value is initialized (the caller's contract), and MaybeUninit<f32> has the
+    // layout of f32.
+    (unsafe { &mut *(out as *mut [MaybeUninit<f32>] as *mut [f32]) }, filled)
+}
+
+/// A new vector of `len` values built in parallel chunks of `chunk` values that `f(index,
+/// chunk)` writes, every value (it returns the proof, and anything else it makes of the chunk,
+/// collected in chunk order).
+fn par_chunks_written<R: Send>(
     len: usize,
     chunk: usize,
-    f: impl Fn(usize, &mut [f32]) -> R + Sync,
+    f: impl Fn(usize, &mut [MaybeUninit<f32>]) -> (Filled, R) + Sync,
 ) -> (Vec<f32>, Vec<R>) {
     let mut values: Vec<f32> = Vec::with_capacity(len);
     let results = values.spare_capacity_mut()[..len]
         .par_chunks_mut(chunk.max(1))
         .enumerate()
-        .map(|(index, part)| f(index, zeros_in(part)))
+        .map(|(index, part)| {
+            let (filled, result) = f(index, part);
+            assert!(filled.covers(part), "a kernel's proof does not cover chunk {index}");
+            result
+        })
         .collect();
-    // SAFETY: every chunk of the first `len` values was written (zeroed) by `zeros_in`.
+    // SAFETY: every chunk of the first `len` values was written (each proof covers its chunk).
     unsafe { values.set_len(len) };
     (values, results)
 }
 
-/// Writes zeros into uninitialized values and returns them as initialized.
-fn zeros_in(part: &mut [MaybeUninit<f32>]) -> &mut [f32] {
-    part.fill(MaybeUninit::new(0.0));
-    // SAFETY: every value was just written, and MaybeUninit<f32> has the layout of f32.
-    unsafe { &mut *(part as *mut [MaybeUninit<f32>] as *mut [f32]) }
+/// A new vector of `len` values built in parallel chunks of `chunk` values: `f(index, chunk)`
+/// writes every value of its chunk and returns the proof.
+pub fn par_chunks_filled(
+    len: usize,
+    chunk: usize,
+    f: impl Fn(usize, &mut [MaybeUninit<f32>]) -> Filled + Sync,
+) -> Vec<f32> {
+    par_chunks_written(len, chunk, |index, part| (f(index, part), ())).0
 }
 
-/// A new vector of `len` values (rows of `width`) filled row by row in parallel:
-/// `f(row_index, row)`, each row starting as zeros. Each task's rows run in [`wide`] code.
-pub fn par_rows(len: usize, width: usize, f: impl Fn(usize, &mut [f32]) + Sync) -> Vec<f32> {
-    let per_task = rows_per_task(width);
-    par_chunks_new(len, width * per_task, |task, chunk| {
-        wide(|| {
-            for (i, row) in chunk.chunks_exact_mut(width).enumerate() {
-                f(task * per_task + i, row);
-            }
-        })
-    })
+/// A new vector of `len` values (rows of `width`) written row by row in parallel: `f(row_index,
+/// row)` writes every value of the row and returns the proof. Each task's rows run in [`wide`]
+/// code.
+pub fn par_rows(len: usize, width: usize, f: impl Fn(usize, &mut [MaybeUninit<f32>]) -> Filled + Sync) -> Vec<f32> {
+    par_rows_with_sums(len, width, 0, |r, row, _| f(r, row)).0
 }
 
 /// Like [`par_rows`], and also sums per-row contributions into `sums` vectors of `width` values
@@ -94,17 +147,24 @@ pub fn par_rows_with_sums(
     len: usize,
     width: usize,
     sums: usize,
-    f: impl Fn(usize, &mut [f32], &mut [Vec<f32>]) + Sync,
+    f: impl Fn(usize, &mut [MaybeUninit<f32>], &mut [Vec<f32>]) -> Filled + Sync,
 ) -> (Vec<f32>, Vec<Vec<f32>>) {
     let per_task = rows_per_task(width);
-    let (values, partials) = par_chunks_new_with(len, width * per_task, |task, chunk| {
+    let (values, partials) = par_chunks_written(len, width * per_task, |task, chunk| {
         let mut acc = vec![vec![0.0f32; width]; sums];
-        wide(|| {
+        let all_rows = wide(|| {
+            let mut rows_written = 0;
             for (i, row) in chunk.chunks_exact_mut(width).enumerate() {
-                f(task * per_task + i, row, &mut acc);
+                let filled = f(task * per_task + i, row, &mut acc);
+                assert!(filled.covers(row), "a kernel's proof does not cover row {}", task * per_task + i);
+                rows_written += row.len();
             }
+            rows_written
         });
-        acc
+        assert!(all_rows == chunk.len(), "rows of {width} do not tile a chunk of {}", chunk.len());
+        // SAFETY: every row of the chunk was written (each proof covers its row, and the rows
+        // tile the chunk).
+        (unsafe { assume_filled(chunk) }.1, acc)
     });
     let mut total = vec![vec![0.0f32; width]; sums];
     for part in partials {
@@ -159,14 +219,32 @@ mod tests {
     fn rows_and_their_sums_cover_every_row_once() {
         let (width, rows) = (3, 2 * rows_per_task(3) + 5);
         let (values, sums) = par_rows_with_sums(rows * width, width, 1, |r, row, acc| {
-            row.iter_mut().for_each(|v| *v += (r % 7) as f32);
+            let (row, filled) = fill(row, std::iter::repeat((r % 7) as f32));
             acc[0].iter_mut().zip(row.iter()).for_each(|(a, v)| *a += v);
+            filled
         });
         // Small whole numbers, so every sum is exact in f32 whatever the order.
         let expected: Vec<f32> = (0..rows).flat_map(|r| [(r % 7) as f32; 3]).collect();
         assert_eq!(values, expected);
         let total = (0..rows).map(|r| r % 7).sum::<usize>() as f32;
         assert_eq!(sums, vec![vec![total; width]]);
-        assert_eq!(par_rows(rows * width, width, |r, row| row.fill((r % 7) as f32)), expected);
+        assert_eq!(par_rows(rows * width, width, |r, row| fill(row, std::iter::repeat((r % 7) as f32)).1), expected);
+    }
+
+    /// A kernel that writes too few values, or proves another part written, stops the loop
+    /// before the unwritten values can be read.
+    #[test]
+    fn parts_left_unwritten_are_caught() {
+        let short = std::panic::catch_unwind(|| par_rows(12, 3, |_, row| fill(row, [1.0, 2.0].into_iter()).1));
+        assert!(short.is_err(), "two values for a row of three should panic");
+        let elsewhere = std::panic::catch_unwind(|| {
+            par_rows(12, 3, |_, _| {
+                let mut other = [MaybeUninit::new(0.0f32); 3];
+                fill(&mut other, std::iter::repeat(1.0)).1
+            })
+        });
+        assert!(elsewhere.is_err(), "a proof for another buffer should panic");
+        let chunks = par_chunks_filled(10, 4, |i, chunk| fill(chunk, std::iter::repeat(i as f32)).1);
+        assert_eq!(chunks, [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0]);
     }
 }

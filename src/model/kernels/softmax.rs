@@ -2,22 +2,38 @@
 //! attention padding bias of shape (batch, 1, 1, keys): the attention scores' scale, mask and
 //! softmax in one pass. The backward uses the output: dx = scale · p ⊙ (dp − Σ dp ⊙ p).
 
+use std::mem::MaybeUninit;
+
 use candle_core::{bail, CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 
 use super::avx512_rows;
 use super::math::{exp, lane_max, lane_sum, lane_sum2};
-use super::rows::{cpu_slice, cpu_tensor, par_rows, with_f32_2};
+use super::rows::{cpu_slice, cpu_tensor, fill, par_rows, with_f32_2, Filled};
 
 struct Softmax {
     scale: f32,
 }
 
 #[inline(always)]
-fn softmax_row(x: &[f32], bias: Option<&[f32]>, scale: f32, out: &mut [f32]) {
-    match bias {
-        Some(b) => out.iter_mut().zip(x.iter().zip(b)).for_each(|(o, (&x, &b))| *o = x * scale + b),
-        None => out.iter_mut().zip(x).for_each(|(o, &x)| *o = x * scale),
-    }
+fn softmax_row(x: &[f32], bias: Option<&[f32]>, scale: f32, out: &mut [MaybeUninit<f32>]) -> Filled {
+    let (out, filled) = match bias {
+        Some(b) => fill(out, x.iter().zip(b).map(|(&x, &b)| x * scale + b)),
+        None => fill(out, x.iter().map(|&x| x * scale)),
+    };
+    normalize(out);
+    filled
+}
+
+/// softmax(scale · row + bias) in place, for the fused attention (see [`softmax_row`]).
+#[inline(always)]
+pub fn softmax_in_place(row: &mut [f32], bias: &[f32], scale: f32) {
+    row.iter_mut().zip(bias).for_each(|(x, &b)| *x = *x * scale + b);
+    normalize(row);
+}
+
+/// exp(x − max) / Σ exp(x − max) in place.
+#[inline(always)]
+fn normalize(out: &mut [f32]) {
     let max = lane_max(out);
     if avx512_rows::chosen() {
         // SAFETY: `chosen` is true only where the CPU has AVX-512F.
@@ -36,7 +52,7 @@ fn forward(x: &[f32], bias: Option<&[f32]>, width: usize, scale: f32) -> Vec<f32
     let rows_per_batch = (rows / batches).max(1);
     par_rows(x.len(), width, |r, o| {
         let b = bias.map(|b| &b[(r / rows_per_batch) * width..(r / rows_per_batch + 1) * width]);
-        softmax_row(&x[r * width..(r + 1) * width], b, scale, o);
+        softmax_row(&x[r * width..(r + 1) * width], b, scale, o)
     })
 }
 
@@ -46,7 +62,7 @@ fn backward(probs: &Tensor, grad: &Tensor, scale: f32) -> Result<Tensor> {
         par_rows(p.len(), width, |r, d| {
             let (p, g) = (&p[r * width..(r + 1) * width], &g[r * width..(r + 1) * width]);
             let dot = lane_sum2(p, g, |p, g| p * g);
-            d.iter_mut().zip(p.iter().zip(g)).for_each(|(d, (&p, &g))| *d = scale * p * (g - dot));
+            fill(d, p.iter().zip(g).map(|(&p, &g)| scale * p * (g - dot))).1
         })
     })?;
     cpu_tensor(dx, probs.shape())

@@ -16,6 +16,10 @@
 //! of threads. It can differ in the last bits from kernel to kernel, and between A read in place
 //! and A packed (their depth blocks, where partial sums are rounded, differ).
 
+use std::mem::MaybeUninit;
+
+use super::rows::{assume_filled, Filled};
+
 mod blocked;
 mod micro;
 mod micro_avx512;
@@ -144,25 +148,37 @@ pub fn product_new(a: View, b: View) -> Vec<f32> {
 }
 
 /// C = A·B on the calling thread only, for callers that already run many products in parallel
-/// (the attention's per-head products).
-pub fn product_on_this_thread(a: View, b: View, c: &mut [f32]) {
+/// (the attention's per-head products): every value of `c` (a.rows × b.cols, row-major) is
+/// written; returns them, with the proof.
+pub fn product_on_this_thread<'c>(a: View, b: View, c: &'c mut [MaybeUninit<f32>]) -> (&'c mut [f32], Filled) {
     assert!(c.len() == a.rows * b.cols, "sgemm: the output does not fit the operands");
+    product_on_this_thread_into(a, b, c, b.cols);
+    // SAFETY: the product wrote all a.rows rows of b.cols values, rows b.cols apart: all of `c`.
+    unsafe { assume_filled(c) }
+}
+
+/// [`product_on_this_thread`] into rows `row_stride` apart: row i of C is
+/// `c[i * row_stride..i * row_stride + b.cols]`, and the values between rows are left as they
+/// are (one head's columns of an attention output that interleaves the heads).
+pub fn product_on_this_thread_into(a: View, b: View, c: &mut [MaybeUninit<f32>], row_stride: usize) {
+    assert!(b.cols <= row_stride, "sgemm: C's rows overlap");
+    let needed = if a.rows == 0 { 0 } else { (a.rows - 1) * row_stride + b.cols };
+    assert!(c.len() >= needed, "sgemm: the output does not fit the operands");
     assert!(b.rows == a.cols && a.fits() && b.fits(), "sgemm: operand shapes do not fit");
-    if c.is_empty() {
+    if a.rows == 0 || b.cols == 0 {
         return;
     }
     if a.cols == 0 {
-        // SAFETY: `c` holds exactly the a.rows × b.cols values written (zeros).
-        return unsafe { product_raw(None, a, b, c.as_mut_ptr(), false) };
+        c.chunks_mut(row_stride).take(a.rows).for_each(|row| row[..b.cols].fill(MaybeUninit::new(0.0)));
+        return;
     }
-    // SAFETY (all arms): `c` holds exactly the a.rows × b.cols values written; the chosen
-    // kernel runs on this CPU.
+    let c = c.as_mut_ptr().cast::<f32>();
+    // SAFETY (all arms): `c` holds a.rows rows of b.cols values `row_stride` apart (checked
+    // above), which the product only writes; the chosen kernel runs on this CPU.
     match MicroKernel::chosen() {
-        None => unsafe { fallback(a, b, c.as_mut_ptr(), false, gemm::Parallelism::None) },
-        Some(MicroKernel::Avx512) => unsafe {
-            blocked::serial::<micro_avx512::Avx512>(a, b, c.as_mut_ptr(), b.cols, false)
-        },
-        Some(MicroKernel::Avx2) => unsafe { blocked::serial::<micro::Avx2>(a, b, c.as_mut_ptr(), b.cols, false) },
+        None => unsafe { fallback(a, b, c, row_stride, false, gemm::Parallelism::None) },
+        Some(MicroKernel::Avx512) => unsafe { blocked::serial::<micro_avx512::Avx512>(a, b, c, row_stride, false) },
+        Some(MicroKernel::Avx2) => unsafe { blocked::serial::<micro::Avx2>(a, b, c, row_stride, false) },
     }
 }
 
@@ -187,21 +203,21 @@ unsafe fn product_raw(kernel: Option<MicroKernel>, a: View, b: View, c: *mut f32
     }
     // SAFETY (all arms): the caller's contract.
     match kernel {
-        None => unsafe { fallback(a, b, c, accumulate, gemm::Parallelism::Rayon(rayon::current_num_threads())) },
+        None => unsafe { fallback(a, b, c, n, accumulate, gemm::Parallelism::Rayon(rayon::current_num_threads())) },
         Some(MicroKernel::Avx512) => unsafe { blocked::product::<micro_avx512::Avx512>(a, b, c, accumulate) },
         Some(MicroKernel::Avx2) => unsafe { blocked::product::<micro::Avx2>(a, b, c, accumulate) },
     }
 }
 
 /// The gemm crate's product, for CPUs without AVX2 and FMA (or when asked for), on the threads
-/// `parallelism` allows.
+/// `parallelism` allows, into C's rows `ldc` apart.
 ///
 /// # Safety
-/// As for [`product_raw`].
-unsafe fn fallback(a: View, b: View, c: *mut f32, accumulate: bool, parallelism: gemm::Parallelism) {
+/// As for [`product_raw`], with C's rows `ldc` apart.
+unsafe fn fallback(a: View, b: View, c: *mut f32, ldc: usize, accumulate: bool, parallelism: gemm::Parallelism) {
     let (m, n, k) = (a.rows, b.cols, a.cols);
-    // SAFETY: the views were checked to lie inside their slices and `c` holds m × n values of
-    // row stride n (the caller's contract); gemm reads C only when accumulating.
+    // SAFETY: the views were checked to lie inside their slices and `c` holds m rows of n values
+    // `ldc` apart (the caller's contract); gemm reads C only when accumulating.
     unsafe {
         gemm::gemm(
             m,
@@ -209,7 +225,7 @@ unsafe fn fallback(a: View, b: View, c: *mut f32, accumulate: bool, parallelism:
             k,
             c,
             1,
-            n as isize,
+            ldc as isize,
             accumulate,
             a.data.as_ptr(),
             a.col_stride as isize,

@@ -65,6 +65,9 @@ pub fn attention_context(
     if heads == 0 || hidden % heads != 0 {
         bail!("attention: {hidden} features do not split into {heads} heads");
     }
+    if seq == 0 {
+        bail!("attention: the sequences have no tokens");
+    }
     let shapes = Shapes { queries, seq, hidden, heads };
     let values = with_f32_2(q, k, |q, k| with_f32_2(v, bias, |v, bias| context(q, k, v, bias, shapes, scale as f32)))??;
     cpu_tensor(values, &Shape::from((batch, queries, hidden)))
@@ -173,5 +176,8 @@ mod tests {
         assert!(attention_context(&q, &short, &short, &bias, 2, 1.0).is_err());
         assert!(attention_context(&q, &q, &q, &bias, 4, 1.0).is_err());
         assert!(attention_context(&q, &q, &q, &bias.narrow(3, 0, 3).unwrap(), 2, 1.0).is_err());
+        let empty = Tensor::zeros((2, 0, 6), candle_core::DType::F32, &dev).unwrap();
+        let no_bias = Tensor::zeros((2, 1, 1, 0), candle_core::DType::F32, &dev).unwrap();
+        assert!(attention_context(&q, &empty, &empty, &no_bias, 2, 1.0).is_err());
     }
 }

@@ -30,7 +30,7 @@ thread_local! {
 /// Decided once per process.
 pub fn chosen() -> bool {
     static CHOSEN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *CHOSEN.get_or_init(|| std::env::var("ATTUNE_ONE_PASS_ATTENTION").map_or(true, |v| v != "off"))
+    *CHOSEN.get_or_init(|| !super::switched_off("ATTUNE_ONE_PASS_ATTENTION"))
 }
 
 /// The attention's shape for one call.

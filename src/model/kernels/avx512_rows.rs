@@ -22,7 +22,7 @@ use super::rows::Filled;
 /// two). Decided once per process.
 pub fn chosen() -> bool {
     static CHOSEN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *CHOSEN.get_or_init(|| runs_here() && std::env::var("ATTUNE_AVX512_ROWS").map_or(true, |v| v != "off"))
+    *CHOSEN.get_or_init(|| runs_here() && !super::switched_off("ATTUNE_AVX512_ROWS"))
 }
 
 /// Whether this CPU runs this module's loops (checked at run time, cached by std).
@@ -43,7 +43,7 @@ pub fn runs_here() -> bool {
 /// The CPU must have AVX-512F ([`runs_here`]).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-pub unsafe fn bias_gelu_row(x: &[f32], b: &[f32], out: &mut [MaybeUninit<f32>]) -> Filled {
+pub unsafe fn bias_gelu_row<'o>(x: &[f32], b: &[f32], out: &'o mut [MaybeUninit<f32>]) -> (&'o mut [f32], Filled) {
     let n = out.len();
     assert!(x.len() >= n && b.len() >= n, "bias + GELU: the input rows are shorter than the output");
     for_each_vector(n, |i, mask| {
@@ -57,7 +57,7 @@ pub unsafe fn bias_gelu_row(x: &[f32], b: &[f32], out: &mut [MaybeUninit<f32>]) 
         }
     });
     // SAFETY: the vectors above stored every one of out's n values.
-    unsafe { assume_filled(out) }.1
+    unsafe { assume_filled(out) }
 }
 
 /// d[i] = g[i] · gelu'(x[i] + b[i]) for every value of `d` (panics when an input is shorter):
@@ -67,7 +67,12 @@ pub unsafe fn bias_gelu_row(x: &[f32], b: &[f32], out: &mut [MaybeUninit<f32>]) 
 /// The CPU must have AVX-512F ([`runs_here`]).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-pub unsafe fn gelu_backward_row(x: &[f32], b: &[f32], g: &[f32], d: &mut [MaybeUninit<f32>]) -> Filled {
+pub unsafe fn gelu_backward_row<'d>(
+    x: &[f32],
+    b: &[f32],
+    g: &[f32],
+    d: &'d mut [MaybeUninit<f32>],
+) -> (&'d mut [f32], Filled) {
     let n = d.len();
     assert!(x.len() >= n && b.len() >= n && g.len() >= n, "GELU backward: the input rows are shorter than the output");
     for_each_vector(n, |i, mask| {
@@ -82,7 +87,7 @@ pub unsafe fn gelu_backward_row(x: &[f32], b: &[f32], g: &[f32], d: &mut [MaybeU
         }
     });
     // SAFETY: the vectors above stored every one of d's n values.
-    unsafe { assume_filled(d) }.1
+    unsafe { assume_filled(d) }
 }
 
 /// values[i] = e^(values[i] − max), for a `max` no smaller than any of the values (a softmax's
@@ -117,13 +122,18 @@ fn for_each_vector(n: usize, mut f: impl FnMut(usize, __mmask16)) {
 
 /// Never called: AVX-512 is x86-64 only and [`runs_here`] is false elsewhere.
 #[cfg(not(target_arch = "x86_64"))]
-pub unsafe fn bias_gelu_row(_: &[f32], _: &[f32], _: &mut [MaybeUninit<f32>]) -> Filled {
+pub unsafe fn bias_gelu_row<'o>(_: &[f32], _: &[f32], _: &'o mut [MaybeUninit<f32>]) -> (&'o mut [f32], Filled) {
     unreachable!("AVX-512 needs x86-64")
 }
 
 /// Never called: AVX-512 is x86-64 only and [`runs_here`] is false elsewhere.
 #[cfg(not(target_arch = "x86_64"))]
-pub unsafe fn gelu_backward_row(_: &[f32], _: &[f32], _: &[f32], _: &mut [MaybeUninit<f32>]) -> Filled {
+pub unsafe fn gelu_backward_row<'d>(
+    _: &[f32],
+    _: &[f32],
+    _: &[f32],
+    _: &'d mut [MaybeUninit<f32>],
+) -> (&'d mut [f32], Filled) {
     unreachable!("AVX-512 needs x86-64")
 }
 
@@ -210,12 +220,6 @@ mod tests {
         values
     }
 
-    /// The values of an output that started as NaNs.
-    fn written(out: &[MaybeUninit<f32>]) -> Vec<f32> {
-        // SAFETY: every value was initialized (as NaN, then maybe overwritten).
-        out.iter().map(|v| unsafe { v.assume_init() }).collect()
-    }
-
     /// Against the portable formulas, on every row length up to 40 (whole and partial vectors).
     #[test]
     fn loops_match_the_portable_formulas() {
@@ -227,21 +231,19 @@ mod tests {
         let bias: Vec<f32> = (0..values.len()).map(|i| (i % 7) as f32 * 0.1 - 0.3).collect();
         for len in (0..=40).chain([values.len()]) {
             let (x, b) = (&values[..len], &bias[..len]);
-            let mut out = vec![MaybeUninit::new(f32::NAN); len];
+            let mut out = vec![MaybeUninit::uninit(); len];
             // SAFETY: this CPU has AVX-512F (checked above).
-            let _proof = unsafe { bias_gelu_row(x, b, &mut out) };
-            let out = written(&out);
-            for ((&x, &b), &got) in x.iter().zip(b).zip(&out) {
+            let (out, _) = unsafe { bias_gelu_row(x, b, &mut out) };
+            for ((&x, &b), &got) in x.iter().zip(b).zip(out.iter()) {
                 let u = x + b;
                 let expected = 0.5 * u * (1.0 + erf(u * std::f32::consts::FRAC_1_SQRT_2));
                 assert!((got - expected).abs() <= 2e-6 * u.abs().max(1.0), "gelu({u}) = {got}, expected {expected}");
             }
             let g: Vec<f32> = (0..len).map(|i| 1.0 - (i % 5) as f32 * 0.4).collect();
-            let mut d = vec![MaybeUninit::new(f32::NAN); len];
+            let mut d = vec![MaybeUninit::uninit(); len];
             // SAFETY: as above.
-            let _proof = unsafe { gelu_backward_row(x, b, &g, &mut d) };
-            let d = written(&d);
-            for (((&x, &b), &g), &got) in x.iter().zip(b).zip(&g).zip(&d) {
+            let (d, _) = unsafe { gelu_backward_row(x, b, &g, &mut d) };
+            for (((&x, &b), &g), &got) in x.iter().zip(b).zip(&g).zip(d.iter()) {
                 let u = x + b;
                 let gaussian = exp(-0.5 * u * u);
                 let slope = 0.5 * (1.0 + erf_given_exp(u * std::f32::consts::FRAC_1_SQRT_2, gaussian))

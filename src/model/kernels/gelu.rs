@@ -7,7 +7,7 @@ use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
 use super::avx512_rows;
 use super::math::{erf, erf_given_exp, exp};
-use super::rows::{assume_filled, cpu_slice, cpu_tensor, fill, par_rows, par_rows_with_sums, with_f32, Filled};
+use super::rows::{cpu_slice, cpu_tensor, fill, par_rows, par_rows_with_sums, with_f32, Filled};
 
 const FRAC_1_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
 /// 1/√(2π)
@@ -32,9 +32,7 @@ fn gelu_grad(u: f32) -> f32 {
 fn gelu_backward_row<'d>(x: &[f32], b: &[f32], g: &[f32], d: &'d mut [MaybeUninit<f32>]) -> (&'d mut [f32], Filled) {
     if avx512_rows::chosen() {
         // SAFETY: `chosen` is true only where the CPU has AVX-512F.
-        let filled = unsafe { avx512_rows::gelu_backward_row(x, b, g, d) };
-        // SAFETY: the proof says every value of d was written.
-        return (unsafe { assume_filled(d) }.0, filled);
+        return unsafe { avx512_rows::gelu_backward_row(x, b, g, d) };
     }
     fill(d, x.iter().zip(b).zip(g).map(|((&x, &b), &g)| g * gelu_grad(x + b)))
 }
@@ -52,7 +50,7 @@ impl CustomOp2 for BiasGelu {
             let row = &x[r * width..(r + 1) * width];
             if avx512 {
                 // SAFETY: `chosen` is true only where the CPU has AVX-512F.
-                return unsafe { avx512_rows::bias_gelu_row(row, b, o) };
+                return unsafe { avx512_rows::bias_gelu_row(row, b, o) }.1;
             }
             fill(o, row.iter().zip(b).map(|(&x, &b)| gelu(x + b))).1
         });

@@ -43,6 +43,12 @@ pub use matrix_product::linear_product;
 pub use rows::par_chunks_new;
 pub use softmax::{masked_softmax, softmax};
 
+/// Whether the environment variable `name` is `off`: how a kernel choice is stepped around, to
+/// compare two paths in one build.
+fn switched_off(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| v == "off")
+}
+
 /// Whether the fused kernels can run on this tensor (a CPU f32 tensor).
 pub fn fused(t: &Tensor) -> bool {
     t.device().is_cpu() && t.dtype() == DType::F32

@@ -304,3 +304,71 @@ fn blocked_product_gives_the_same_bits_on_any_number_of_threads() {
         }
     }
 }
+
+#[test]
+fn a_finished_product_gives_the_bits_of_the_product_and_the_separate_ops() {
+    use attune::model::kernels::sgemm::{self, Finish, MicroKernel, View};
+    let values = |n: usize, seed: u64| rand(&[n], seed).to_vec1::<f32>().unwrap();
+    let kernels: Vec<Option<MicroKernel>> =
+        MicroKernel::FASTEST_FIRST.into_iter().filter(|k| k.runs_here()).map(Some).chain([None]).collect();
+    // Edge tiles, several depth blocks (the finish comes after the last), C's columns shared out
+    // between threads (the bias and residual then start mid-row) and its rows shared out.
+    for (m, k, n) in [(7, 5, 9), (25, 800, 65), (300, 384, 384), (700, 96, 40)] {
+        let (a, w) = (values(m * k, 5), values(n * k, 6));
+        let (bias, residual) = (values(n, 7), values(m * n, 8));
+        // A linear layer's product: x·Wᵀ.
+        let (va, vb) = (View::row_major(&a, m, k), View::row_major(&w, n, k).t());
+        let tensor = |v: &[f32], shape: &[usize]| Tensor::from_slice(v, shape, &Device::Cpu).unwrap();
+        for kernel in &kernels {
+            let mut plain = vec![0f32; m * n];
+            sgemm::product_with(*kernel, va, vb, &mut plain, false);
+            let (plain, b) = (tensor(&plain, &[m, n]), tensor(&bias, &[n]));
+            let separate = [
+                kernels::bias_add(&plain, &b).unwrap(),
+                kernels::bias_gelu(&plain, &b).unwrap(),
+                kernels::bias_residual(&plain, &b, &tensor(&residual, &[m, n]), None).unwrap(),
+            ];
+            let finishes = [
+                Finish::Bias(&bias),
+                Finish::BiasGelu(&bias),
+                Finish::BiasResidual { bias: &bias, residual: &residual },
+            ];
+            for (finish, expected) in finishes.into_iter().zip(separate) {
+                let mut got = vec![f32::NAN; m * n];
+                sgemm::product_with_finish(*kernel, va, vb, &mut got, finish);
+                let expected = expected.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+                let differ = got.iter().zip(&expected).filter(|(g, e)| g.to_bits() != e.to_bits()).count();
+                assert_eq!(
+                    differ, 0,
+                    "{kernel:?} {m}x{k}x{n} {finish:?}: {differ} values differ from the separate ops"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_linear_layer_finished_in_its_product_matches_the_ops_with_backward_passes() {
+    use kernels::Then;
+    let (x, w, b, r) = (rand(&[37, 48], 11), rand(&[70, 48], 12), rand(&[70], 13), rand(&[37, 70], 14));
+    let y = kernels::linear_product(&x, &w).unwrap();
+    let cases = [
+        (kernels::linear_then(&x, &w, Then::Bias(&b)).unwrap(), kernels::bias_add(&y, &b).unwrap()),
+        (kernels::linear_then(&x, &w, Then::BiasGelu(&b)).unwrap(), kernels::bias_gelu(&y, &b).unwrap()),
+        (
+            kernels::linear_then(&x, &w, Then::BiasResidual(&b, &r)).unwrap(),
+            kernels::bias_residual(&y, &b, &r, None).unwrap(),
+        ),
+    ];
+    for (i, (finished, separate)) in cases.iter().enumerate() {
+        assert_eq!(finished.dims(), &[37, 70]);
+        assert_eq!(max_diff(finished, separate), 0.0, "case {i}: the finished product differs from the separate ops");
+    }
+    // Operands that do not fit are refused with a message, not a panic.
+    let short_bias = rand(&[69], 15);
+    let err = kernels::linear_then(&x, &w, Then::Bias(&short_bias)).unwrap_err().to_string();
+    assert!(err.contains("do not fit"), "{err}");
+    let short_residual = rand(&[36, 70], 16);
+    assert!(kernels::linear_then(&x, &w, Then::BiasResidual(&b, &short_residual)).is_err());
+    assert!(kernels::linear_then(&x, &rand(&[70, 47], 17), Then::Bias(&b)).is_err());
+}

@@ -10,7 +10,7 @@ use candle_core::{DType, Device, Tensor, D};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::kernels::{self, fused};
+use super::kernels::{self, fused, Then};
 use super::Activation;
 use crate::quant::int8::Int8Matrix;
 
@@ -56,6 +56,11 @@ impl Linear {
     }
 
     pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        if let Some(b) = &self.bias {
+            if let Some(y) = self.product_then(x, Then::Bias(b))? {
+                return Ok(y);
+            }
+        }
         let (y, dims) = self.product(x)?;
         let y = match &self.bias {
             Some(b) if fused(&y) => kernels::bias_add(&y, b)?,
@@ -69,6 +74,9 @@ impl Linear {
     pub fn forward_activated(&self, x: &Tensor, activation: Activation) -> candle_core::Result<Tensor> {
         match (&self.bias, activation) {
             (Some(b), Activation::Gelu) => {
+                if let Some(y) = self.product_then(x, Then::BiasGelu(b))? {
+                    return Ok(y);
+                }
                 let (y, dims) = self.product(x)?;
                 if fused(&y) {
                     return kernels::bias_gelu(&y, b)?.reshape(dims);
@@ -87,6 +95,11 @@ impl Linear {
         p: f64,
         rng: &mut Option<&mut DropoutRng>,
     ) -> candle_core::Result<Tensor> {
+        if let (Some(b), None) = (&self.bias, &rng) {
+            if let Some(y) = self.product_then(x, Then::BiasResidual(b, residual))? {
+                return Ok(y);
+            }
+        }
         let (y, dims) = self.product(x)?;
         match &self.bias {
             Some(b) if fused(&y) => {
@@ -104,6 +117,28 @@ impl Linear {
                 dropout(&y.reshape(dims)?, p, rng)?.add(residual)
             }
         }
+    }
+
+    /// x Wᵀ and `then` in one pass (`kernels::linear_then`) where that can run: a dense weight,
+    /// no mixed precision, CPU f32 operands, and no graph to record (inference). None: the
+    /// caller takes the ops with backward passes.
+    fn product_then(&self, x: &Tensor, then: Then) -> candle_core::Result<Option<Tensor>> {
+        let LinearWeight::Dense(w) = &self.weight else {
+            return Ok(None);
+        };
+        let mut operands = then.operands();
+        operands.extend([x, w]);
+        let records_graph = candle_core::recording() && operands.iter().any(|t| t.track_op());
+        if self.matmul.is_some() || records_graph || !kernels::finished_products() || !operands.iter().all(|t| fused(t))
+        {
+            return Ok(None);
+        }
+        let mut dims = x.dims().to_vec();
+        let in_dim = dims[dims.len() - 1];
+        let y = kernels::linear_then(&x.reshape(((), in_dim))?, w, then)?;
+        let last = dims.len() - 1;
+        dims[last] = w.dim(0)?;
+        Ok(Some(y.reshape(dims)?))
     }
 
     /// x Wᵀ as a matrix (rows, out), and the output's full shape.

@@ -60,6 +60,26 @@ pub unsafe fn bias_gelu_row<'o>(x: &[f32], b: &[f32], out: &'o mut [MaybeUninit<
     unsafe { assume_filled(out) }
 }
 
+/// values[i] = gelu(values[i] + b[i]) for every value (panics when `b` is shorter): the GELU a
+/// product applies to its tile of C while the tile is in L1 (`sgemm::Finish`), the same
+/// arithmetic as [`bias_gelu_row`].
+///
+/// # Safety
+/// The CPU must have AVX-512F ([`runs_here`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+pub unsafe fn bias_gelu_in_place(values: &mut [f32], b: &[f32]) {
+    assert!(b.len() >= values.len(), "bias + GELU: the bias row is shorter than the values");
+    for_each_vector(values.len(), |i, mask| {
+        // SAFETY: the masked lanes of i.. lie inside both rows.
+        unsafe {
+            let at = values.as_mut_ptr().add(i);
+            let u = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, at), _mm512_maskz_loadu_ps(mask, b.as_ptr().add(i)));
+            _mm512_mask_storeu_ps(at, mask, gelu(u));
+        }
+    });
+}
+
 /// d[i] = g[i] · gelu'(x[i] + b[i]) for every value of `d` (panics when an input is shorter):
 /// GELU's backward.
 ///
@@ -139,6 +159,12 @@ pub unsafe fn gelu_backward_row<'d>(
 
 /// Never called: AVX-512 is x86-64 only and [`runs_here`] is false elsewhere.
 #[cfg(not(target_arch = "x86_64"))]
+pub unsafe fn bias_gelu_in_place(_: &mut [f32], _: &[f32]) {
+    unreachable!("AVX-512 needs x86-64")
+}
+
+/// Never called: AVX-512 is x86-64 only and [`runs_here`] is false elsewhere.
+#[cfg(not(target_arch = "x86_64"))]
 pub unsafe fn exp_minus_max_row(_: &mut [f32], _: f32) {
     unreachable!("AVX-512 needs x86-64")
 }
@@ -147,7 +173,7 @@ pub unsafe fn exp_minus_max_row(_: &mut [f32], _: f32) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn gelu(u: __m512) -> __m512 {
+pub(super) fn gelu(u: __m512) -> __m512 {
     let (erf, _) = erf_and_gaussian(u);
     _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5), u), _mm512_add_ps(_mm512_set1_ps(1.0), erf))
 }

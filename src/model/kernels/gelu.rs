@@ -27,6 +27,16 @@ fn gelu_grad(u: f32) -> f32 {
     0.5 * (1.0 + erf_given_exp(u * FRAC_1_SQRT_2, gaussian)) + u * INV_SQRT_2PI * gaussian
 }
 
+/// values = gelu(values + b) in place, one row: the GELU a product applies to each tile of its
+/// output (`sgemm::Finish`), bit for bit what [`bias_gelu`] computes from the product's output.
+pub(super) fn bias_gelu_in_place(values: &mut [f32], b: &[f32]) {
+    if avx512_rows::chosen() {
+        // SAFETY: `chosen` is true only where the CPU has AVX-512F.
+        return unsafe { avx512_rows::bias_gelu_in_place(values, b) };
+    }
+    values.iter_mut().zip(b).for_each(|(v, &b)| *v = gelu(*v + b));
+}
+
 /// d = g ⊙ gelu'(x + b) for one row.
 #[inline(always)]
 fn gelu_backward_row<'d>(x: &[f32], b: &[f32], g: &[f32], d: &'d mut [MaybeUninit<f32>]) -> (&'d mut [f32], Filled) {

@@ -9,6 +9,10 @@
 //! (`avx512_rows`). Column sums (bias and LayerNorm parameter gradients) add fixed blocks of rows
 //! in a fixed order, so results repeat exactly. Frozen biases get no gradient.
 //!
+//! In inference (no graph recorded) a linear layer's bias, bias + GELU or bias + residual is
+//! applied by the product to each tile of its output as it writes it (`finished_product`,
+//! `sgemm::Finish`), instead of by those ops in passes of their own.
+//!
 //! The ops run on the CPU in f32 only; `layers.rs` calls them when [`fused`] says so and keeps
 //! the primitive-op versions for other devices. Decision and measurements: docs/performance.md.
 
@@ -17,6 +21,7 @@ mod avx512_rows;
 mod batched_product;
 mod bias;
 mod embedding;
+mod finished_product;
 mod gelu;
 mod int8_product;
 mod layer_norm;
@@ -34,6 +39,7 @@ pub use attention::{attention_context, chosen as one_pass_attention};
 pub use batched_product::{batched_product, batched_product_transposed};
 pub use bias::{bias_add, bias_residual};
 pub use embedding::embedding;
+pub use finished_product::{chosen as finished_products, linear_then, Then};
 pub use gelu::bias_gelu;
 pub use int8_product::int8_product;
 pub use layer_norm::layer_norm;

@@ -12,6 +12,7 @@
 
 use rayon::prelude::*;
 
+use super::finish::Finish;
 use super::pack;
 use super::tile::{APanel, Blocking, InL1, Tile};
 use super::View;
@@ -19,18 +20,18 @@ use super::View;
 /// Products smaller than this many multiply-adds run on one thread.
 const SERIAL_WORK: usize = 1 << 18;
 
-/// C = A·B (C's row stride b.cols), or += when `accumulate`, with tile `T`, split across
-/// rayon's threads when it is big enough.
+/// C = A·B (C's row stride b.cols), or += when `accumulate`, then `finish`, with tile `T`,
+/// split across rayon's threads when it is big enough.
 ///
 /// # Safety
-/// A and B are non-empty with fitting shapes; `c` must be valid for writes (and reads when
-/// accumulating) of a.rows × b.cols values; this CPU must run `T`'s kernel.
-pub unsafe fn product<T: Tile>(a: View, b: View, c: *mut f32, accumulate: bool) {
+/// A and B are non-empty with fitting shapes, and `finish` fits C; `c` must be valid for writes
+/// (and reads when accumulating) of a.rows × b.cols values; this CPU must run `T`'s kernel.
+pub unsafe fn product<T: Tile>(a: View, b: View, c: *mut f32, accumulate: bool, finish: Finish) {
     let (m, n, k) = (a.rows, b.cols, a.cols);
     let threads = rayon::current_num_threads();
     if threads == 1 || m * n * k < SERIAL_WORK {
         // SAFETY: the caller's contract.
-        return unsafe { serial::<T>(a, b, c, n, accumulate) };
+        return unsafe { serial::<T>(a, b, c, n, accumulate, finish) };
     }
     let out = SharedOut(c);
     if split_rows::<T>(a, n, threads) {
@@ -40,7 +41,7 @@ pub unsafe fn product<T: Tile>(a: View, b: View, c: *mut f32, accumulate: bool) 
             let start = t * rows_per_task;
             let a_rows = View { data: &a.data[start * a.row_stride..], rows: rows_per_task.min(m - start), ..a };
             // SAFETY: task t writes only rows start.. of C, which no other task writes.
-            unsafe { serial::<T>(a_rows, b, out.at(start * n), n, accumulate) };
+            unsafe { serial::<T>(a_rows, b, out.at(start * n), n, accumulate, finish.part(start, 0, n)) };
         });
     } else {
         // Column blocks of C per task; each writes its own columns of the shared rows.
@@ -50,7 +51,7 @@ pub unsafe fn product<T: Tile>(a: View, b: View, c: *mut f32, accumulate: bool) 
             let b_cols = View { data: &b.data[start * b.col_stride..], cols: cols_per_task.min(n - start), ..b };
             // SAFETY: task t writes only columns start.. of each of C's m rows (row stride n),
             // which no other task writes.
-            unsafe { serial::<T>(a, b_cols, out.at(start), n, accumulate) };
+            unsafe { serial::<T>(a, b_cols, out.at(start), n, accumulate, finish.part(0, start, n)) };
         });
     }
 }
@@ -84,12 +85,13 @@ const MIN_TILES_PER_THREAD: usize = 4;
 /// other layouts, or a last panel of fewer than MR rows) are packed for the group. Then the
 /// group's tiles run in the blocking's order ([`InL1`]). When A's panel stays in L1 but its rows,
 /// read in place, would crowd a few of L1's sets ([`crowds_l1`]), each panel is first copied
-/// to a contiguous buffer.
+/// to a contiguous buffer. Each tile gets `finish` right after its last depth block.
 ///
 /// # Safety
 /// `c` must be valid for writes (and reads when accumulating) of a.rows rows of stride `ldc`
-/// holding b.cols values each; this CPU must run `T`'s kernel.
-pub unsafe fn serial<T: Tile>(a: View, b: View, c: *mut f32, ldc: usize, accumulate: bool) {
+/// holding b.cols values each, and `finish` must fit them (a residual with rows `ldc` apart);
+/// this CPU must run `T`'s kernel.
+pub unsafe fn serial<T: Tile>(a: View, b: View, c: *mut f32, ldc: usize, accumulate: bool, finish: Finish) {
     let (mr, nr) = (T::MR, T::NR);
     let (m, n, k) = (a.rows, b.cols, a.cols);
     let row_major = a.col_stride == 1;
@@ -116,8 +118,10 @@ pub unsafe fn serial<T: Tile>(a: View, b: View, c: *mut f32, ldc: usize, accumul
             let nc = nc_max.min(n - jc);
             for pc in (0..k).step_by(kc_max) {
                 let kc = kc_max.min(k - pc);
-                // The first depth block overwrites C unless accumulating; later ones add.
+                // The first depth block overwrites C unless accumulating; later ones add; the
+                // last one finishes each tile it writes.
                 let add = accumulate || pc > 0;
+                let last = pc + kc == k;
                 pack::pack_b(b, pc, kc, jc, nc, nr, b_block);
                 for ic in (0..m).step_by(mc_max) {
                     let mc = mc_max.min(m - ic);
@@ -144,10 +148,12 @@ pub unsafe fn serial<T: Tile>(a: View, b: View, c: *mut f32, ldc: usize, accumul
                         // pc..pc + kc in its data (in place only for full panels), in the copy of
                         // one panel (written before its tiles, not again until they are done) or
                         // in the packed group; B's panel holds kc × NR values; this CPU runs T
-                        // (caller's).
+                        // (caller's). The kernel has just written the tile, which no other task
+                        // writes, and `finish` fits C (caller's).
                         unsafe {
                             let c = c.add((ic + ir) * ldc + jc + jr);
-                            T::kernel(kc, a_panel, b_panel, c, ldc, rows, cols, add);
+                            let finish = if last { finish.part(ic + ir, jc + jr, ldc) } else { Finish::Nothing };
+                            T::kernel(kc, a_panel, b_panel, c, ldc, rows, cols, add, finish);
                         }
                     };
                     match in_l1 {

@@ -13,6 +13,9 @@
 use std::arch::{asm, x86_64::*};
 
 #[cfg(target_arch = "x86_64")]
+use super::super::avx512_rows;
+use super::finish::Finish;
+#[cfg(target_arch = "x86_64")]
 use super::tile::prefetch_tile;
 use super::tile::{APanel, Blocking, InL1, Tile};
 
@@ -32,9 +35,19 @@ impl Tile for Avx512 {
     // just written, come from L2.
     const PACKED: Blocking = Blocking { kc: 192, mc: 120, nc: 1536, in_l1: InL1::BPanel };
 
-    unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize, rows: usize, cols: usize, add: bool) {
+    unsafe fn kernel(
+        depth: usize,
+        a: APanel,
+        b: &[f32],
+        c: *mut f32,
+        ldc: usize,
+        rows: usize,
+        cols: usize,
+        add: bool,
+        finish: Finish,
+    ) {
         // SAFETY: the caller's contract (`Tile::kernel`).
-        unsafe { kernel(depth, a, b, c, ldc, rows, cols, add) }
+        unsafe { kernel(depth, a, b, c, ldc, rows, cols, add, finish) }
     }
 }
 
@@ -45,27 +58,74 @@ impl Tile for Avx512 {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize, rows: usize, cols: usize, add: bool) {
+unsafe fn kernel(
+    depth: usize,
+    a: APanel,
+    b: &[f32],
+    c: *mut f32,
+    ldc: usize,
+    rows: usize,
+    cols: usize,
+    add: bool,
+    finish: Finish,
+) {
     debug_assert!(b.len() >= depth * NR && rows <= MR && cols <= NR);
     prefetch_tile(c, ldc, rows, cols);
+    if let Finish::BiasResidual { residual, .. } = finish {
+        // The residual's tile too, read after the depth loop (a BERT-base batch lost time to
+        // its misses without this).
+        prefetch_tile(residual.as_ptr().cast_mut(), ldc, rows, cols);
+    }
     // SAFETY: `depth` steps of A's MR rows and of NR values of `b` lie inside the operands (the
-    // caller's contract).
-    let acc = depth_loop(depth, a.start, a.row, a.step, b.as_ptr());
+    // caller's contract). The sums stay where the loop stored them and are read from there: an
+    // array returned by value was a 1.5 KB `memcpy` call per tile once the finish below made
+    // the function too big for the compiler to keep it in place (4 % of an inference profile).
+    let mut sums = std::mem::MaybeUninit::<[[__m512; 2]; MR]>::uninit();
+    let acc = depth_loop(depth, a.start, a.row, a.step, b.as_ptr(), &mut sums);
     // Lane masks of the live columns in each 16-wide half (all ones for a full tile).
     let live = |from: usize| -> __mmask16 {
         let n = cols.saturating_sub(from).min(16);
         ((1u32 << n) - 1) as __mmask16
     };
     let (mask_lo, mask_hi) = (live(0), live(16));
-    for (r, [lo, hi]) in acc.into_iter().enumerate().take(rows) {
+    // The finish in registers: the bias's two vectors, loaded once. GELU here is `avx512_rows`'s;
+    // where those loops are switched off, the portable GELU runs on the stored tile instead, so
+    // that the values stay those of the separate pass.
+    let in_registers = !matches!(finish, Finish::BiasGelu(_)) || avx512_rows::chosen();
+    let bias = finish.bias().filter(|_| in_registers).map(|bias| {
+        debug_assert!(bias.len() >= cols);
+        // SAFETY: the bias holds at least `cols` values from the tile's first column (the
+        // caller's contract); the masks load only those.
+        (_mm512_maskz_loadu_ps(mask_lo, bias.as_ptr()), _mm512_maskz_loadu_ps(mask_hi, bias.as_ptr().add(16)))
+    });
+    for (r, &[lo, hi]) in acc.iter().enumerate().take(rows) {
         let row = c.add(r * ldc);
         let (mut lo, mut hi) = (lo, hi);
         if add {
             lo = _mm512_add_ps(lo, _mm512_maskz_loadu_ps(mask_lo, row));
             hi = _mm512_add_ps(hi, _mm512_maskz_loadu_ps(mask_hi, row.add(16)));
         }
+        if let Some((bias_lo, bias_hi)) = bias {
+            (lo, hi) = (_mm512_add_ps(lo, bias_lo), _mm512_add_ps(hi, bias_hi));
+            match finish {
+                Finish::BiasGelu(_) => (lo, hi) = (avx512_rows::gelu(lo), avx512_rows::gelu(hi)),
+                Finish::BiasResidual { residual, .. } => {
+                    debug_assert!(residual.len() >= r * ldc + cols);
+                    // SAFETY: the residual has C's layout from the tile's first value (the
+                    // caller's contract), so row r's `cols` values lie inside it.
+                    let at = residual.as_ptr().add(r * ldc);
+                    lo = _mm512_add_ps(lo, _mm512_maskz_loadu_ps(mask_lo, at));
+                    hi = _mm512_add_ps(hi, _mm512_maskz_loadu_ps(mask_hi, at.add(16)));
+                }
+                Finish::Nothing | Finish::Bias(_) => {}
+            }
+        }
         _mm512_mask_storeu_ps(row, mask_lo, lo);
         _mm512_mask_storeu_ps(row.add(16), mask_hi, hi);
+    }
+    if !in_registers {
+        // SAFETY: the loop above has written the tile, which only this call uses.
+        finish.tile(c, ldc, rows, cols);
     }
 }
 
@@ -273,12 +333,18 @@ macro_rules! depth_asm {
 /// # Safety
 /// As for [`kernel`]: A's MR rows of `depth` values at `row` apart and `step` per depth step
 /// (row-major in place: step 1; packed: row 1, step MR), and depth × NR values at `b`, must be
-/// readable; the CPU must have AVX-512F.
+/// readable; the CPU must have AVX-512F. Returns the sums, written into `sums`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-unsafe fn depth_loop(depth: usize, a: *const f32, row: usize, step: usize, b: *const f32) -> [[__m512; 2]; MR] {
+unsafe fn depth_loop(
+    depth: usize,
+    a: *const f32,
+    row: usize,
+    step: usize,
+    b: *const f32,
+    sums: &mut std::mem::MaybeUninit<[[__m512; 2]; MR]>,
+) -> &[[__m512; 2]; MR] {
     // Not zeroed first (that was a `memset` call per tile): the loops write all of it.
-    let mut sums = std::mem::MaybeUninit::<[[__m512; 2]; MR]>::uninit();
     let out = sums.as_mut_ptr().cast::<f32>();
     let (quads, rest) = (depth / 4, depth % 4);
     // SAFETY: the loops read `depth` steps of A's rows and of B (the caller's contract) and
@@ -322,12 +388,12 @@ unsafe fn depth_loop(depth: usize, a: *const f32, row: usize, step: usize, b: *c
         }
     }
     // SAFETY: the assembly above wrote every vector of `sums`.
-    unsafe { sums.assume_init() }
+    unsafe { sums.assume_init_ref() }
 }
 
 /// Never called: no micro-kernel is detected off x86-64, and `product` falls back first.
 #[cfg(not(target_arch = "x86_64"))]
 #[allow(clippy::too_many_arguments)]
-unsafe fn kernel(_: usize, _: APanel, _: &[f32], _: *mut f32, _: usize, _: usize, _: usize, _: bool) {
+unsafe fn kernel(_: usize, _: APanel, _: &[f32], _: *mut f32, _: usize, _: usize, _: usize, _: bool, _: Finish) {
     unreachable!("the AVX-512 micro-kernel needs x86-64")
 }

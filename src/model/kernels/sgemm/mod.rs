@@ -15,12 +15,18 @@
 //! and packs its own panels (no synchronisation), so the result does not depend on the number
 //! of threads. It can differ in the last bits from kernel to kernel, and between A read in place
 //! and A packed (their depth blocks, where partial sums are rounded, differ).
+//!
+//! A product can end with a [`Finish`] (a bias, then GELU or a residual), which each tile gets
+//! right after its last depth block: in the AVX-512 kernel's registers before the store, and
+//! in L1 after it for the AVX2 tile (a pass of its own after the gemm crate's product).
 
 use std::mem::MaybeUninit;
 
 use super::rows::{assume_filled, Filled};
+pub use finish::Finish;
 
 mod blocked;
+mod finish;
 mod micro;
 mod micro_avx512;
 mod pack;
@@ -130,18 +136,37 @@ pub fn product_with(kernel: Option<MicroKernel>, a: View, b: View, c: &mut [f32]
     assert!(kernel.is_none_or(MicroKernel::runs_here), "sgemm: this CPU cannot run {kernel:?}");
     // SAFETY: `c` holds exactly the a.rows × b.cols values the product writes; the kernel runs
     // on this CPU (checked above).
-    unsafe { product_raw(kernel, a, b, c.as_mut_ptr(), accumulate) }
+    unsafe { product_raw(kernel, a, b, c.as_mut_ptr(), accumulate, Finish::Nothing) }
+}
+
+/// C = A·B then `finish` with a given micro-kernel (`None`: the gemm crate, with the finish as
+/// a pass of its own), for tests that compare the finish with the separate ops. Panics when the
+/// shapes do not fit or this CPU cannot run the kernel.
+pub fn product_with_finish(kernel: Option<MicroKernel>, a: View, b: View, c: &mut [f32], finish: Finish) {
+    assert!(c.len() == a.rows * b.cols, "sgemm: the output does not fit the operands");
+    assert!(finish.fits(a.rows, b.cols), "sgemm: the bias or residual does not fit the output");
+    assert!(kernel.is_none_or(MicroKernel::runs_here), "sgemm: this CPU cannot run {kernel:?}");
+    // SAFETY: `c` holds exactly the a.rows × b.cols values the product writes, and the finish
+    // fits them; the kernel runs on this CPU (checked above).
+    unsafe { product_raw(kernel, a, b, c.as_mut_ptr(), false, finish) }
 }
 
 /// A·B in a new row-major vector, written without being zeroed first.
 pub fn product_new(a: View, b: View) -> Vec<f32> {
+    product_new_finished(a, b, Finish::Nothing)
+}
+
+/// A·B then `finish` (a bias, then GELU or a residual), in a new row-major vector written
+/// without being zeroed first. Panics when the finish's operands do not fit C.
+pub fn product_new_finished(a: View, b: View, finish: Finish) -> Vec<f32> {
+    assert!(finish.fits(a.rows, b.cols), "sgemm: the bias or residual does not fit the output");
     let len = a.rows * b.cols;
     let mut c: Vec<f32> = Vec::with_capacity(len);
     // SAFETY: the product writes every one of the len values of C (it never reads them when
     // not accumulating), so after it returns the first len values are initialized; the chosen
-    // kernel runs on this CPU.
+    // kernel runs on this CPU; the finish fits C (checked above).
     unsafe {
-        product_raw(MicroKernel::chosen(), a, b, c.as_mut_ptr(), false);
+        product_raw(MicroKernel::chosen(), a, b, c.as_mut_ptr(), false, finish);
         c.set_len(len);
     }
     c
@@ -177,35 +202,41 @@ pub fn product_on_this_thread_into(a: View, b: View, c: &mut [MaybeUninit<f32>],
     // above), which the product only writes; the chosen kernel runs on this CPU.
     match MicroKernel::chosen() {
         None => unsafe { fallback(a, b, c, row_stride, false, gemm::Parallelism::None) },
-        Some(MicroKernel::Avx512) => unsafe { blocked::serial::<micro_avx512::Avx512>(a, b, c, row_stride, false) },
-        Some(MicroKernel::Avx2) => unsafe { blocked::serial::<micro::Avx2>(a, b, c, row_stride, false) },
+        Some(MicroKernel::Avx512) => unsafe {
+            blocked::serial::<micro_avx512::Avx512>(a, b, c, row_stride, false, Finish::Nothing)
+        },
+        Some(MicroKernel::Avx2) => unsafe {
+            blocked::serial::<micro::Avx2>(a, b, c, row_stride, false, Finish::Nothing)
+        },
     }
 }
 
-/// The product into C at `c` (row-major, a.rows × b.cols) with `kernel`. With `accumulate`
-/// false C is only written, never read, so it may be uninitialized.
+/// The product into C at `c` (row-major, a.rows × b.cols) with `kernel`, then `finish`. With
+/// `accumulate` false C is only written, never read, so it may be uninitialized.
 ///
 /// # Safety
-/// `c` must be valid for writes (and reads when accumulating) of a.rows × b.cols values; this
-/// CPU must run `kernel`.
-unsafe fn product_raw(kernel: Option<MicroKernel>, a: View, b: View, c: *mut f32, accumulate: bool) {
+/// `c` must be valid for writes (and reads when accumulating) of a.rows × b.cols values, and
+/// `finish` must fit them; this CPU must run `kernel`.
+unsafe fn product_raw(kernel: Option<MicroKernel>, a: View, b: View, c: *mut f32, accumulate: bool, finish: Finish) {
     let (m, n, k) = (a.rows, b.cols, a.cols);
     assert!(b.rows == k && a.fits() && b.fits(), "sgemm: operand shapes do not fit");
     if m == 0 || n == 0 {
         return;
     }
-    if k == 0 {
-        if !accumulate {
-            // SAFETY: C holds m × n values (the caller's contract).
-            unsafe { std::ptr::write_bytes(c, 0, m * n) };
-        }
-        return;
-    }
     // SAFETY (all arms): the caller's contract.
     match kernel {
-        None => unsafe { fallback(a, b, c, n, accumulate, gemm::Parallelism::Rayon(rayon::current_num_threads())) },
-        Some(MicroKernel::Avx512) => unsafe { blocked::product::<micro_avx512::Avx512>(a, b, c, accumulate) },
-        Some(MicroKernel::Avx2) => unsafe { blocked::product::<micro::Avx2>(a, b, c, accumulate) },
+        _ if k == 0 => unsafe {
+            if !accumulate {
+                std::ptr::write_bytes(c, 0, m * n);
+            }
+            finish.all(std::slice::from_raw_parts_mut(c, m * n), n);
+        },
+        None => unsafe {
+            fallback(a, b, c, n, accumulate, gemm::Parallelism::Rayon(rayon::current_num_threads()));
+            finish.all(std::slice::from_raw_parts_mut(c, m * n), n);
+        },
+        Some(MicroKernel::Avx512) => unsafe { blocked::product::<micro_avx512::Avx512>(a, b, c, accumulate, finish) },
+        Some(MicroKernel::Avx2) => unsafe { blocked::product::<micro::Avx2>(a, b, c, accumulate, finish) },
     }
 }
 

@@ -3,6 +3,8 @@
 //! tile (`micro`) and AVX-512's 12 × 32 tile (`micro_avx512`); the loops in `blocked.rs` are
 //! written once for both.
 
+use super::finish::Finish;
+
 /// Where the micro-kernel reads A's rows: A's value (r, p) is at `start + r * row + p * step`.
 /// A packed panel has row 1 and step MR; a row-major A read in place has row = its row stride
 /// and step 1 (no copy: the rows are sequential streams).
@@ -48,15 +50,28 @@ pub trait Tile {
     /// The blocking when A is packed (other layouts, such as the dyᵀ of a weight gradient).
     const PACKED: Blocking;
 
-    /// C_tile (= or +=) A · Bpanel over `depth` steps; only the top-left `rows` × `cols` of the
-    /// tile is written (C is never read unless `add`).
+    /// C_tile (= or +=) A · Bpanel over `depth` steps, then `finish` (the last depth block's
+    /// call gets the product's finish, earlier ones [`Finish::Nothing`]); only the top-left
+    /// `rows` × `cols` of the tile is written (C is never read unless `add`).
     ///
     /// # Safety
     /// The CPU must have the kernel's instructions (see `MicroKernel::runs_here`); `c` must be valid
     /// for writes (and reads when `add`) of `rows` rows of stride `ldc` with `cols` values each;
-    /// `a` must address MR rows of `depth` values and `b` hold at least depth × NR values.
+    /// `a` must address MR rows of `depth` values and `b` hold at least depth × NR values;
+    /// `finish` starts at the tile and fits it (a bias of at least `cols` values, a residual
+    /// with rows `ldc` apart).
     #[allow(clippy::too_many_arguments)]
-    unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: *mut f32, ldc: usize, rows: usize, cols: usize, add: bool);
+    unsafe fn kernel(
+        depth: usize,
+        a: APanel,
+        b: &[f32],
+        c: *mut f32,
+        ldc: usize,
+        rows: usize,
+        cols: usize,
+        add: bool,
+        finish: Finish,
+    );
 }
 
 /// Asks for C's `rows` × `cols` tile (row stride `ldc`) before the depth loop, so that its cache

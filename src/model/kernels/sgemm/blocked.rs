@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use super::finish::Finish;
 use super::pack;
-use super::tile::{APanel, Blocking, InL1, Tile};
+use super::tile::{APanel, Blocking, CTile, InL1, Tile};
 use super::View;
 
 /// Products smaller than this many multiply-adds run on one thread.
@@ -148,12 +148,12 @@ pub unsafe fn serial<T: Tile>(a: View, b: View, c: *mut f32, ldc: usize, accumul
                         // pc..pc + kc in its data (in place only for full panels), in the copy of
                         // one panel (written before its tiles, not again until they are done) or
                         // in the packed group; B's panel holds kc × NR values; this CPU runs T
-                        // (caller's). The kernel has just written the tile, which no other task
-                        // writes, and `finish` fits C (caller's).
+                        // (caller's); no other task writes the tile, and `finish`, moved to the
+                        // tile, fits it (caller's).
                         unsafe {
-                            let c = c.add((ic + ir) * ldc + jc + jr);
+                            let at = c.add((ic + ir) * ldc + jc + jr);
                             let finish = if last { finish.part(ic + ir, jc + jr, ldc) } else { Finish::Nothing };
-                            T::kernel(kc, a_panel, b_panel, c, ldc, rows, cols, add, finish);
+                            T::kernel(kc, a_panel, b_panel, CTile { at, ldc, rows, cols, add, finish });
                         }
                     };
                     match in_l1 {

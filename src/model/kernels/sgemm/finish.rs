@@ -1,5 +1,6 @@
-//! What a product does to each tile of C right after writing its last depth block, while the
-//! tile is still in L1: add a linear layer's bias, and then apply GELU or add a residual. In
+//! What a product does to each tile of C right after its last depth block, while the kernel
+//! still holds the tile (in registers in the AVX-512 kernel, in L1 after the AVX2 tile's
+//! store): add a linear layer's bias, and then apply GELU or add a residual. In
 //! inference this replaces the separate passes over C that the bias, bias + GELU and bias +
 //! residual ops make (each reads and writes all of C from memory, and waits for both threads at
 //! its end). The arithmetic is the same as those ops', so the results are the same bit for bit.

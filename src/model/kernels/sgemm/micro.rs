@@ -6,10 +6,9 @@
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
-use super::finish::Finish;
 #[cfg(target_arch = "x86_64")]
 use super::tile::prefetch_tile;
-use super::tile::{APanel, Blocking, InL1, Tile};
+use super::tile::{APanel, Blocking, CTile, InL1, Tile};
 
 /// The AVX2 + FMA micro-kernel (x86-64 CPUs since 2013).
 pub struct Avx2;
@@ -25,21 +24,11 @@ impl Tile for Avx2 {
     const IN_PLACE: Blocking = Blocking { kc: 256, mc: 120, nc: 1536, in_l1: InL1::BPanel };
     const PACKED: Blocking = Self::IN_PLACE;
 
-    unsafe fn kernel(
-        depth: usize,
-        a: APanel,
-        b: &[f32],
-        c: *mut f32,
-        ldc: usize,
-        rows: usize,
-        cols: usize,
-        add: bool,
-        finish: Finish,
-    ) {
+    unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: CTile) {
         // SAFETY: the caller's contract (`Tile::kernel`); the kernel has written the tile.
         unsafe {
-            kernel(depth, a, b, c, ldc, rows, cols, add);
-            finish.tile(c, ldc, rows, cols);
+            kernel(depth, a, b, c.at, c.ldc, c.rows, c.cols, c.add);
+            c.finish.tile(c.at, c.ldc, c.rows, c.cols);
         }
     }
 }

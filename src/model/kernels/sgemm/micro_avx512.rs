@@ -14,10 +14,11 @@ use std::arch::{asm, x86_64::*};
 
 #[cfg(target_arch = "x86_64")]
 use super::super::avx512_rows;
+#[cfg(target_arch = "x86_64")]
 use super::finish::Finish;
 #[cfg(target_arch = "x86_64")]
 use super::tile::prefetch_tile;
-use super::tile::{APanel, Blocking, InL1, Tile};
+use super::tile::{APanel, Blocking, CTile, InL1, Tile};
 
 /// The AVX-512F micro-kernel (Intel server CPUs since Skylake-SP, AMD since Zen 4).
 pub struct Avx512;
@@ -35,19 +36,9 @@ impl Tile for Avx512 {
     // just written, come from L2.
     const PACKED: Blocking = Blocking { kc: 192, mc: 120, nc: 1536, in_l1: InL1::BPanel };
 
-    unsafe fn kernel(
-        depth: usize,
-        a: APanel,
-        b: &[f32],
-        c: *mut f32,
-        ldc: usize,
-        rows: usize,
-        cols: usize,
-        add: bool,
-        finish: Finish,
-    ) {
+    unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: CTile) {
         // SAFETY: the caller's contract (`Tile::kernel`).
-        unsafe { kernel(depth, a, b, c, ldc, rows, cols, add, finish) }
+        unsafe { kernel(depth, a, b, c) }
     }
 }
 
@@ -57,18 +48,8 @@ impl Tile for Avx512 {
 /// As for [`Tile::kernel`]; the CPU must have AVX-512F.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn kernel(
-    depth: usize,
-    a: APanel,
-    b: &[f32],
-    c: *mut f32,
-    ldc: usize,
-    rows: usize,
-    cols: usize,
-    add: bool,
-    finish: Finish,
-) {
+unsafe fn kernel(depth: usize, a: APanel, b: &[f32], tile: CTile) {
+    let CTile { at: c, ldc, rows, cols, add, finish } = tile;
     debug_assert!(b.len() >= depth * NR && rows <= MR && cols <= NR);
     prefetch_tile(c, ldc, rows, cols);
     if let Finish::BiasResidual { residual, .. } = finish {
@@ -393,7 +374,6 @@ unsafe fn depth_loop(
 
 /// Never called: no micro-kernel is detected off x86-64, and `product` falls back first.
 #[cfg(not(target_arch = "x86_64"))]
-#[allow(clippy::too_many_arguments)]
-unsafe fn kernel(_: usize, _: APanel, _: &[f32], _: *mut f32, _: usize, _: usize, _: usize, _: bool, _: Finish) {
+unsafe fn kernel(_: usize, _: APanel, _: &[f32], _: CTile) {
     unreachable!("the AVX-512 micro-kernel needs x86-64")
 }

@@ -50,28 +50,32 @@ pub trait Tile {
     /// The blocking when A is packed (other layouts, such as the dyᵀ of a weight gradient).
     const PACKED: Blocking;
 
-    /// C_tile (= or +=) A · Bpanel over `depth` steps, then `finish` (the last depth block's
-    /// call gets the product's finish, earlier ones [`Finish::Nothing`]); only the top-left
-    /// `rows` × `cols` of the tile is written (C is never read unless `add`).
+    /// C's tile (= or +=) A · Bpanel over `depth` steps, then the tile's finish; only the
+    /// top-left `rows` × `cols` of the tile is written (C is never read unless `add`).
     ///
     /// # Safety
-    /// The CPU must have the kernel's instructions (see `MicroKernel::runs_here`); `c` must be valid
-    /// for writes (and reads when `add`) of `rows` rows of stride `ldc` with `cols` values each;
-    /// `a` must address MR rows of `depth` values and `b` hold at least depth × NR values;
-    /// `finish` starts at the tile and fits it (a bias of at least `cols` values, a residual
-    /// with rows `ldc` apart).
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn kernel(
-        depth: usize,
-        a: APanel,
-        b: &[f32],
-        c: *mut f32,
-        ldc: usize,
-        rows: usize,
-        cols: usize,
-        add: bool,
-        finish: Finish,
-    );
+    /// The CPU must have the kernel's instructions (see `MicroKernel::runs_here`); `c` must
+    /// hold what [`CTile`] says; `a` must address MR rows of `depth` values and `b` hold at
+    /// least depth × NR values.
+    unsafe fn kernel(depth: usize, a: APanel, b: &[f32], c: CTile);
+}
+
+/// Where a micro-kernel writes its tile of C, and how.
+#[derive(Clone, Copy)]
+pub struct CTile<'f> {
+    /// The tile's first value: valid for writes (and reads when `add`) of `rows` rows, `ldc`
+    /// values apart, of `cols` values each.
+    pub at: *mut f32,
+    pub ldc: usize,
+    /// The live rows and columns: MR × NR, or fewer at C's edges.
+    pub rows: usize,
+    pub cols: usize,
+    /// Whether the sums are added to C's values rather than written over them.
+    pub add: bool,
+    /// What follows the store (the last depth block's call gets the product's finish, earlier
+    /// ones [`Finish::Nothing`]); it starts at the tile and fits it (a bias of at least `cols`
+    /// values, a residual with rows `ldc` apart).
+    pub finish: Finish<'f>,
 }
 
 /// Asks for C's `rows` × `cols` tile (row stride `ldc`) before the depth loop, so that its cache

@@ -133,26 +133,18 @@ impl Linear {
         {
             return Ok(None);
         }
-        let mut dims = x.dims().to_vec();
-        let in_dim = dims[dims.len() - 1];
-        let y = kernels::linear_then(&x.reshape(((), in_dim))?, w, then)?;
-        let last = dims.len() - 1;
-        dims[last] = w.dim(0)?;
-        Ok(Some(y.reshape(dims)?))
+        let y = kernels::linear_then(&rows_of(x)?, w, then)?;
+        Ok(Some(y.reshape(output_dims(x, w.dim(0)?))?))
     }
 
     /// x Wᵀ as a matrix (rows, out), and the output's full shape.
     fn product(&self, x: &Tensor) -> candle_core::Result<(Tensor, Vec<usize>)> {
-        let mut dims = x.dims().to_vec();
-        let in_dim = dims[dims.len() - 1];
-        let rows: usize = dims[..dims.len() - 1].iter().product();
-        let x = x.reshape((rows, in_dim))?;
+        let input = x;
+        let x = rows_of(x)?;
         if let (LinearWeight::Dense(w), Some(low)) = (&self.weight, self.matmul) {
             // Mixed precision: cast down, multiply, cast the result back to the input's type.
             let y = x.to_dtype(low)?.matmul(&w.to_dtype(low)?.t()?)?.to_dtype(x.dtype())?;
-            let last = dims.len() - 1;
-            dims[last] = w.dim(0)?;
-            return Ok((y, dims));
+            return Ok((y, output_dims(input, w.dim(0)?)));
         }
         let (y, out_dim) = match &self.weight {
             // Our blocked product; its backward skips the gradient of a constant weight (frozen
@@ -161,10 +153,25 @@ impl Linear {
             LinearWeight::Dense(w) => (x.matmul(&w.t()?)?, w.dim(0)?),
             LinearWeight::Int8(m) => (kernels::int8_product(&x, m)?, m.out_dim()),
         };
-        let last = dims.len() - 1;
-        dims[last] = out_dim;
-        Ok((y, dims))
+        Ok((y, output_dims(input, out_dim)))
     }
+}
+
+/// A linear layer's input of any rank as a matrix: one row per feature vector (the last
+/// dimension).
+fn rows_of(x: &Tensor) -> candle_core::Result<Tensor> {
+    let in_dim = x.dim(D::Minus1)?;
+    let rows: usize = x.dims()[..x.rank() - 1].iter().product();
+    x.reshape((rows, in_dim))
+}
+
+/// The shape of a linear layer's output for input `x`: x's, with `out_dim` features.
+fn output_dims(x: &Tensor, out_dim: usize) -> Vec<usize> {
+    let mut dims = x.dims().to_vec();
+    if let Some(last) = dims.last_mut() {
+        *last = out_dim;
+    }
+    dims
 }
 
 /// LayerNorm over the last dimension, as transformers computes it (biased variance).

@@ -46,23 +46,15 @@ pub fn runs_here() -> bool {
 pub unsafe fn bias_gelu_row<'o>(x: &[f32], b: &[f32], out: &'o mut [MaybeUninit<f32>]) -> (&'o mut [f32], Filled) {
     let n = out.len();
     assert!(x.len() >= n && b.len() >= n, "bias + GELU: the input rows are shorter than the output");
-    for_each_vector(n, |i, mask| {
-        // SAFETY: the masked lanes of i.. lie inside all three rows.
-        unsafe {
-            let u = _mm512_add_ps(
-                _mm512_maskz_loadu_ps(mask, x.as_ptr().add(i)),
-                _mm512_maskz_loadu_ps(mask, b.as_ptr().add(i)),
-            );
-            _mm512_mask_storeu_ps(out.as_mut_ptr().add(i).cast(), mask, gelu(u));
-        }
-    });
-    // SAFETY: the vectors above stored every one of out's n values.
+    // SAFETY: all three rows hold at least n values (checked above).
+    unsafe { bias_gelu_values(x.as_ptr(), b.as_ptr(), out.as_mut_ptr().cast(), n) };
+    // SAFETY: every one of out's n values was just stored.
     unsafe { assume_filled(out) }
 }
 
 /// values[i] = gelu(values[i] + b[i]) for every value (panics when `b` is shorter): the GELU a
-/// product applies to its tile of C while the tile is in L1 (`sgemm::Finish`), the same
-/// arithmetic as [`bias_gelu_row`].
+/// product applies to its tile of C after storing it (`sgemm::Finish`), the same arithmetic as
+/// [`bias_gelu_row`].
 ///
 /// # Safety
 /// The CPU must have AVX-512F ([`runs_here`]).
@@ -70,12 +62,25 @@ pub unsafe fn bias_gelu_row<'o>(x: &[f32], b: &[f32], out: &'o mut [MaybeUninit<
 #[target_feature(enable = "avx512f")]
 pub unsafe fn bias_gelu_in_place(values: &mut [f32], b: &[f32]) {
     assert!(b.len() >= values.len(), "bias + GELU: the bias row is shorter than the values");
-    for_each_vector(values.len(), |i, mask| {
-        // SAFETY: the masked lanes of i.. lie inside both rows.
+    let at = values.as_mut_ptr();
+    // SAFETY: both rows hold at least values.len() values (checked above); each vector is
+    // loaded before it is stored over.
+    unsafe { bias_gelu_values(at, b.as_ptr(), at, values.len()) };
+}
+
+/// out[i] = gelu(x[i] + b[i]) for i < n, 16 at a time; `out` may be `x` itself.
+///
+/// # Safety
+/// `x` and `b` must be readable and `out` writable for n values; the CPU must have AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn bias_gelu_values(x: *const f32, b: *const f32, out: *mut f32, n: usize) {
+    for_each_vector(n, |i, mask| {
+        // SAFETY: the masked lanes of i.. lie inside the n values (the caller's contract).
         unsafe {
-            let at = values.as_mut_ptr().add(i);
-            let u = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, at), _mm512_maskz_loadu_ps(mask, b.as_ptr().add(i)));
-            _mm512_mask_storeu_ps(at, mask, gelu(u));
+            let u = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, x.add(i)), _mm512_maskz_loadu_ps(mask, b.add(i)));
+            _mm512_mask_storeu_ps(out.add(i), mask, gelu(u));
         }
     });
 }

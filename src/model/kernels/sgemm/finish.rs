@@ -8,6 +8,7 @@
 use rayon::prelude::*;
 
 use super::super::gelu::bias_gelu_in_place;
+use super::super::rows::rows_per_task;
 use super::super::wide::wide;
 
 /// What follows the product, for C's values (C has `n` columns).
@@ -81,7 +82,7 @@ impl<'a> Finish<'a> {
         if matches!(self, Finish::Nothing) || n == 0 {
             return;
         }
-        let rows_per_task = (16_384 / n).max(1);
+        let rows_per_task = rows_per_task(n);
         c.par_chunks_mut(n * rows_per_task).enumerate().for_each(|(task, chunk)| {
             wide(|| {
                 for (r, values) in chunk.chunks_mut(n).enumerate() {

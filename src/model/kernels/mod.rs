@@ -48,6 +48,7 @@ pub use math::{erf, exp};
 pub use matrix_product::linear_product;
 pub use rows::par_chunks_new;
 pub use softmax::{masked_softmax, softmax};
+pub use wide::wide;
 
 /// Whether the environment variable `name` is `off`: how a kernel choice is stepped around, to
 /// compare two paths in one build.

@@ -4,7 +4,9 @@
 //! On the CPU the update runs as one loop over each parameter's values, with the moments kept as
 //! plain vectors: one pass instead of a dozen temporary tensors per parameter. The loop reads the
 //! gradient where candle keeps it and writes the parameter in place (a candle in-place op), split
-//! across threads in fixed chunks, so no parameter or gradient is copied. On a GPU the same update
+//! across threads in fixed chunks, so no parameter or gradient is copied. That loop and the sum of
+//! squares that clipping needs are compiled for AVX2 where the CPU has it (`kernels::wide`), the
+//! sum in 16 partial sums so that its additions do not wait for each other. On a GPU the same update
 //! runs as tensor ops on the device, with the moments kept there: nothing goes to the host but
 //! the gradient norm (one number per step).
 //!
@@ -13,11 +15,11 @@
 
 use std::sync::Mutex;
 
-use crate::model::kernels::wide;
 use candle_core::backprop::GradStore;
 use candle_core::{bail, CpuStorage, DType, InplaceOp2, Layout, Storage, Tensor, Var};
 use rayon::prelude::*;
 
+use crate::model::kernels::wide;
 use crate::model::ParamStore;
 
 /// Learning rate at a step: linear warm-up from 0 to `peak`, then linear decay to 0.
@@ -226,8 +228,8 @@ impl Rule {
             .zip(v.par_chunks_mut(CHUNK))
             .for_each(|(((p, g), m), v)| {
                 // Compiled for AVX2 where the CPU has it: the square roots and divisions 8 wide
-                // instead of SSE2's 4 (with the sum of squares, 185–221 → 118–135 ms of a
-                // BERT-base step's optimizer).
+                // instead of SSE2's 4 (0.63 and 0.79 of SSE2's time in alternating BERT-base
+                // steps on an AVX-512 machine; docs/performance.md).
                 wide(|| {
                     for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
                         let g = g * r.clip;

@@ -181,7 +181,8 @@ fn squared_sum(g: &Tensor) -> candle_core::Result<f64> {
         return Ok(parts.iter().sum());
     }
     drop(storage);
-    Ok(g.flatten_all()?.to_vec1::<f32>()?.iter().map(|&x| (x as f64) * (x as f64)).sum())
+    let values = g.flatten_all()?.to_vec1::<f32>()?;
+    Ok(wide(|| squares(&values)))
 }
 
 /// Σ x² in f64, added in [`SQUARE_LANES`] interleaved partial sums: a fixed order, so the same
